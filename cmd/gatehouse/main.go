@@ -1,0 +1,151 @@
+// Command gatehouse is an authenticating reverse proxy: OIDC login in front of
+// applications that cannot be changed. This file only wires the command line to
+// the packages that do the work.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/gatehouse/gatehouse/pkg/config"
+	"github.com/gatehouse/gatehouse/pkg/demo"
+	"github.com/gatehouse/gatehouse/pkg/logging"
+	"github.com/gatehouse/gatehouse/pkg/server"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `usage: gatehouse <command> [flags]
+
+commands:
+  serve --config FILE          run the proxy (the default command)
+  check-config --config FILE   validate a config; exit 1 naming every error
+  demo                         everything on one machine: provider, app and proxy
+  version                      print the version
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
+}
+
+func run(args, env []string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !isFlag(args[0]) {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(args, env, stderr)
+	case "check-config":
+		return checkConfig(args, env, stdout, stderr)
+	case "demo":
+		return runDemo(args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "gatehouse", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "gatehouse: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
+
+func isFlag(s string) bool { return len(s) > 0 && s[0] == '-' }
+
+func configFlag(name string, args []string, stderr io.Writer) (string, bool) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "path to the YAML config file (empty: environment only)")
+	if err := fs.Parse(args); err != nil {
+		return "", false
+	}
+	return *path, true
+}
+
+func checkConfig(args, env []string, stdout, stderr io.Writer) int {
+	path, ok := configFlag("check-config", args, stderr)
+	if !ok {
+		return 2
+	}
+	if _, err := config.Load(path, env); err != nil {
+		printConfigErrors(stderr, err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "ok")
+	return 0
+}
+
+func printConfigErrors(w io.Writer, err error) {
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, e := range joined.Unwrap() {
+			fmt.Fprintln(w, "config error:", e)
+		}
+		return
+	}
+	fmt.Fprintln(w, "config error:", err)
+}
+
+func serve(args, env []string, stderr io.Writer) int {
+	path, ok := configFlag("serve", args, stderr)
+	if !ok {
+		return 2
+	}
+	cfg, err := config.Load(path, env)
+	if err != nil {
+		printConfigErrors(stderr, err)
+		return 1
+	}
+	logger, err := logging.New(cfg.Log.Level, cfg.Log.Format)
+	if err != nil {
+		fmt.Fprintln(stderr, "gatehouse:", err)
+		return 1
+	}
+	defer func() { _ = logger.Sync() }()
+	srv, err := server.New(cfg, logger)
+	if err != nil {
+		fmt.Fprintln(stderr, "gatehouse:", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := srv.Run(ctx); err != nil {
+		fmt.Fprintln(stderr, "gatehouse:", err)
+		return 1
+	}
+	return 0
+}
+
+func runDemo(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port := fs.Int("port", 4180, "port of the demo on 127.0.0.1 (the provider uses the next one)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	logger, err := logging.New("warn", "console")
+	if err != nil {
+		fmt.Fprintln(stderr, "gatehouse:", err)
+		return 1
+	}
+	// The embedded provider logs every request through slog's default logger;
+	// the demo's terminal is for the banner and warnings only.
+	slog.SetLogLoggerLevel(slog.LevelWarn)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := demo.Run(ctx, demo.Options{Port: *port, Out: stdout, Logger: logger}); err != nil {
+		fmt.Fprintln(stderr, "gatehouse demo:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestCheckConfig(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.yaml", `
+public_url: https://app.example.com
+upstream: {url: "http://127.0.0.1:8080"}
+oidc: {issuer: "https://idp.example.com", client_id: gatehouse}
+`)
+	bad := write("bad.yaml", `
+public_url: "ftp://app.example.com"
+upstream: {url: "http://127.0.0.1:8080"}
+oidc: {issuer: "https://idp.example.com", client_id: gatehouse, clock_skew: soon}
+session: {idle_timeout: abc, stroe: redis}
+`)
+	secrets := []string{"GATEHOUSE_OIDC_CLIENT_SECRET=s3cr3t-value", "GATEHOUSE_COOKIE_SECRETS=" + strings.Repeat("QUJD", 12)}
+
+	cases := []struct {
+		name     string
+		args     []string
+		env      []string
+		wantCode int
+		want     []string // in stdout+stderr
+	}{
+		{"valid", []string{"check-config", "--config", good}, secrets, 0, []string{"ok"}},
+		{"every error named", []string{"check-config", "--config", bad}, secrets, 1,
+			[]string{"public_url:", "oidc.clock_skew:", "session.idle_timeout:", "session.stroe: unknown key"}},
+		{"missing secrets named", []string{"check-config", "--config", good}, nil, 1,
+			[]string{"oidc.client_secret:", "cookie.secrets:"}},
+		{"missing file", []string{"check-config", "--config", filepath.Join(dir, "nope.yaml")}, secrets, 1, []string{"nope.yaml"}},
+		{"unknown command", []string{"frobnicate"}, nil, 2, []string{`unknown command "frobnicate"`}},
+		{"version", []string{"version"}, nil, 0, []string{"gatehouse dev"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, tc.env, &stdout, &stderr)
+			all := stdout.String() + stderr.String()
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d; output:\n%s", code, tc.wantCode, all)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("output lacks %q:\n%s", w, all)
+				}
+			}
+			if strings.Contains(all, "s3cr3t-value") {
+				t.Error("output contains the client secret")
+			}
+		})
+	}
+}

@@ -1,0 +1,249 @@
+// Package redistest starts a real redis-server for tests. Tests run against the
+// real thing rather than a fake so that reconnects, TTLs and errors behave as in
+// production; each server gets its own free port and temp dir, so tests can run
+// in parallel and never depend on a fixed port.
+package redistest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// readyTimeout bounds how long a freshly started server may take to answer PING.
+const readyTimeout = 10 * time.Second
+
+// Server is one redis-server process bound to 127.0.0.1. It can be stopped and
+// started again on the same port to simulate an outage.
+type Server struct {
+	t    testing.TB
+	bin  string
+	port int
+	dir  string
+	// args are the redis-server arguments for a port.
+	args func(port int) []string
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+	out  *syncBuffer   // stdout+stderr of every run, shown when the test fails
+}
+
+// Start runs a redis-server on a free port and registers its shutdown with
+// t.Cleanup. It skips the test when redis-server is not installed, unless CI=true,
+// where a missing server is a broken environment and fails the test.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	return startWith(t, nil)
+}
+
+// StartSentinel runs a Sentinel that monitors the master at masterAddr under
+// masterName, with a quorum of one so that a single Sentinel suffices.
+func StartSentinel(t testing.TB, masterAddr, masterName string) *Server {
+	t.Helper()
+	host, port, err := net.SplitHostPort(masterAddr)
+	if err != nil {
+		t.Fatalf("redistest: master address: %v", err)
+	}
+	return startWith(t, func(dir string, p int) []string {
+		// Sentinel insists on a config file it can rewrite.
+		conf := filepath.Join(dir, "sentinel.conf")
+		body := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\n"+
+			"sentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 1000\n",
+			p, dir, masterName, host, port, masterName)
+		if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+			t.Fatalf("redistest: write sentinel config: %v", err)
+		}
+		return []string{conf, "--sentinel", "--daemonize", "no", "--logfile", ""}
+	})
+}
+
+func startWith(t testing.TB, sentinelArgs func(dir string, port int) []string) *Server {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("redistest: redis-server not found on PATH (CI=true, so this is an error): %v", err)
+		}
+		t.Skip("redis-server not installed; run the README test command")
+	}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), out: &syncBuffer{}}
+	s.args = s.serverArgs
+	if sentinelArgs != nil {
+		s.args = func(p int) []string { return sentinelArgs(s.dir, p) }
+	}
+	t.Cleanup(func() {
+		s.kill()
+		if t.Failed() {
+			t.Logf("redistest: redis-server output:\n%s", s.out.String())
+		}
+	})
+	// A free port found by listening on :0 can be taken by someone else before
+	// redis binds it; try a few times rather than flake.
+	for attempt := 0; ; attempt++ {
+		s.port, err = freePort()
+		if err != nil {
+			t.Fatalf("redistest: %v", err)
+		}
+		if err = s.start(); err == nil {
+			return s
+		}
+		if attempt == 2 {
+			t.Fatalf("redistest: %v\nredis-server output:\n%s", err, s.out.String())
+		}
+	}
+}
+
+// Addr is host:port of the server.
+func (s *Server) Addr() string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
+}
+
+// Stop kills the server and returns once its port refuses connections.
+func (s *Server) Stop() {
+	s.t.Helper()
+	s.kill()
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		c, err := net.DialTimeout("tcp", s.Addr(), 100*time.Millisecond)
+		if err != nil {
+			return
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			s.t.Fatalf("redistest: port %d still open after stop", s.port)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// Start runs the server again on the same port (after Stop) and waits until it
+// answers PING. The data is gone: the server keeps nothing on disk.
+func (s *Server) Start() {
+	s.t.Helper()
+	if err := s.start(); err != nil {
+		s.t.Fatalf("redistest: restart: %v\nredis-server output:\n%s", err, s.out.String())
+	}
+}
+
+func (s *Server) start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		return fmt.Errorf("redis-server on port %d is already running", s.port)
+	}
+	cmd := exec.Command(s.bin, s.args(s.port)...)
+	cmd.Stdout = s.out
+	cmd.Stderr = s.out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start redis-server: %w", err)
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	s.cmd, s.done = cmd, done
+
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		select {
+		case <-done:
+			s.cmd, s.done = nil, nil
+			return fmt.Errorf("redis-server on port %d exited during startup", s.port)
+		default:
+		}
+		if ping(s.Addr()) == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			<-done
+			s.cmd, s.done = nil, nil
+			return fmt.Errorf("redis-server on port %d did not answer PING within %v", s.port, readyTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (s *Server) serverArgs(port int) []string {
+	return []string{
+		"--port", strconv.Itoa(port),
+		"--bind", "127.0.0.1",
+		"--save", "",
+		"--appendonly", "no",
+		"--daemonize", "no",
+		"--dir", s.dir,
+		"--logfile", "", // log to stdout, which we capture
+		// Tests may block the server with DEBUG SLEEP to simulate overload.
+		"--enable-debug-command", "local",
+	}
+}
+
+// kill stops the process if it runs and waits for it to exit.
+func (s *Server) kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.done
+	s.cmd, s.done = nil, nil
+}
+
+// ping speaks just enough RESP to know the server accepts commands.
+func ping(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(500 * time.Millisecond))
+	if _, err := c.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		return err
+	}
+	if line != "+PONG\r\n" {
+		return fmt.Errorf("unexpected PING reply %q", line)
+	}
+	return nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// syncBuffer collects process output written from exec's copy goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,274 @@
+// Package config is gatehouse's configuration: one struct tree whose fields name
+// their YAML key and default, Load to read it from a file and the environment,
+// and Validate to check it. Config is data; behaviour lives with the packages
+// that use it.
+package config
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+)
+
+// Config is the whole gatehouse configuration. Every key can be set in the YAML
+// file or overridden by the environment variable GATEHOUSE_ + the key path in upper
+// case with "." replaced by "_" (oidc.client_id -> GATEHOUSE_OIDC_CLIENT_ID).
+type Config struct {
+	// Listen is the host:port of the main listener (key listen, default ":4180").
+	Listen string `mapstructure:"listen"`
+	// OpsListen is the host:port of the listener that serves /healthz, /readyz and
+	// /metrics (key ops_listen, default ":9180").
+	OpsListen string `mapstructure:"ops_listen"`
+	// PublicURL is the absolute http or https URL at which browsers reach
+	// gatehouse, without path, query or trailing slash (key public_url, required;
+	// one trailing slash is trimmed).
+	PublicURL string `mapstructure:"public_url"`
+	// PathPrefix is where gatehouse's own endpoints live; it starts with "/" and
+	// does not end with one (key path_prefix, default "/oauth2").
+	PathPrefix string `mapstructure:"path_prefix"`
+	// TrustedProxies lists the CIDRs or bare IPs of peers whose X-Forwarded-*
+	// headers are believed (key trusted_proxies, default empty: nobody is trusted).
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
+	// TrustedProxyPrefixes is TrustedProxies parsed; a bare IP becomes a /32 or
+	// /128. It is filled by Validate and cannot be set by a key.
+	TrustedProxyPrefixes []netip.Prefix `mapstructure:"-"`
+	// AllowedRedirectHosts lists the hosts (host or host:port, lower-cased) that
+	// an absolute rd URL may point to (key allowed_redirect_hosts, default empty:
+	// only local paths are accepted).
+	AllowedRedirectHosts []string `mapstructure:"allowed_redirect_hosts"`
+
+	// Upstream is the application behind gatehouse (section upstream).
+	Upstream Upstream `mapstructure:"upstream"`
+	// OIDC is the identity provider and this client's registration there
+	// (section oidc).
+	OIDC OIDC `mapstructure:"oidc"`
+	// Session holds the server-side session settings (section session).
+	Session Session `mapstructure:"session"`
+	// Cookie holds the browser cookie settings (section cookie).
+	Cookie Cookie `mapstructure:"cookie"`
+	// Identity says how the user's identity is passed to the upstream
+	// (section identity).
+	Identity Identity `mapstructure:"identity"`
+	// Server holds the HTTP server limits (section server).
+	Server Server `mapstructure:"server"`
+	// Log holds the logging settings (section log).
+	Log Log `mapstructure:"log"`
+}
+
+// Upstream is the application that gatehouse proxies to.
+type Upstream struct {
+	// URL is the absolute http or https URL of the upstream application
+	// (key upstream.url, required).
+	URL string `mapstructure:"url"`
+	// PassAccessToken sends the user's access token to the upstream in
+	// X-Forwarded-Access-Token (key upstream.pass_access_token, default false).
+	PassAccessToken bool `mapstructure:"pass_access_token"`
+}
+
+// OIDC is the OpenID Connect provider and gatehouse's client registration there.
+type OIDC struct {
+	// Issuer is the provider's issuer URL, used exactly as written: a trailing
+	// slash matters and must match the discovery document (key oidc.issuer,
+	// required).
+	Issuer string `mapstructure:"issuer"`
+	// ClientID is gatehouse's client id at the provider (key oidc.client_id,
+	// required).
+	ClientID string `mapstructure:"client_id"`
+	// ClientSecret is gatehouse's client secret (key oidc.client_secret, required
+	// unless oidc.client_secret_file is set; never both).
+	ClientSecret string `mapstructure:"client_secret"`
+	// ClientSecretFile names a file whose content, trailing whitespace trimmed, is
+	// the client secret (key oidc.client_secret_file, default none).
+	ClientSecretFile string `mapstructure:"client_secret_file"`
+	// Scopes are requested at login and must include openid (key oidc.scopes,
+	// default [openid, profile, email, offline_access]).
+	Scopes []string `mapstructure:"scopes"`
+	// RedirectPath is the callback path, relative to public_url, registered at
+	// the provider (key oidc.redirect_path, default "<path_prefix>/callback").
+	RedirectPath string `mapstructure:"redirect_path"`
+	// TokenAuthMethod is how gatehouse authenticates at the token endpoint:
+	// client_secret_basic or client_secret_post (key oidc.token_auth_method,
+	// default "client_secret_basic").
+	TokenAuthMethod string `mapstructure:"token_auth_method"`
+	// ClockSkew is the tolerance applied to token times such as iat and exp
+	// (key oidc.clock_skew, default 30s).
+	ClockSkew time.Duration `mapstructure:"clock_skew"`
+	// PostLogoutRedirectURI is where the provider sends the browser after logout
+	// (key oidc.post_logout_redirect_uri, default "<public_url>/").
+	PostLogoutRedirectURI string `mapstructure:"post_logout_redirect_uri"`
+}
+
+// Session configures server-side sessions and where they are stored.
+type Session struct {
+	// Store is the session backend: redis or memory; memory suits one instance
+	// only (key session.store, default "redis").
+	Store string `mapstructure:"store"`
+	// IdleTimeout ends a session that has not been used for this long; every use
+	// extends it (key session.idle_timeout, default 8h).
+	IdleTimeout time.Duration `mapstructure:"idle_timeout"`
+	// AbsoluteTimeout ends a session this long after login however active it is;
+	// it is at least idle_timeout (key session.absolute_timeout, default 24h).
+	AbsoluteTimeout time.Duration `mapstructure:"absolute_timeout"`
+	// RefreshBefore is how long before the access token expires it is refreshed
+	// (key session.refresh_before, default 1m).
+	RefreshBefore time.Duration `mapstructure:"refresh_before"`
+	// Redis configures the Redis store (section session.redis), used when store is
+	// redis.
+	Redis Redis `mapstructure:"redis"`
+}
+
+// Redis configures the connection to Redis (standalone, Sentinel or Cluster).
+type Redis struct {
+	// Addresses are the host:port of the Redis nodes, or of the Sentinels when
+	// sentinel_master is set (key session.redis.addresses, default
+	// ["127.0.0.1:6379"]).
+	Addresses []string `mapstructure:"addresses"`
+	// SentinelMaster is the Sentinel master name; empty means no Sentinel
+	// (key session.redis.sentinel_master, default "").
+	SentinelMaster string `mapstructure:"sentinel_master"`
+	// Username is the Redis ACL user name (key session.redis.username, default "").
+	Username string `mapstructure:"username"`
+	// Password is the Redis password (key session.redis.password, default "";
+	// never together with session.redis.password_file).
+	Password string `mapstructure:"password"`
+	// PasswordFile names a file whose content, trailing whitespace trimmed, is the
+	// Redis password (key session.redis.password_file, default none).
+	PasswordFile string `mapstructure:"password_file"`
+	// DB is the Redis database number (key session.redis.db, default 0).
+	DB int `mapstructure:"db"`
+	// KeyPrefix starts every key gatehouse writes to Redis
+	// (key session.redis.key_prefix, default "gatehouse:").
+	KeyPrefix string `mapstructure:"key_prefix"`
+	// Timeout bounds every Redis call (key session.redis.timeout, default 2s).
+	Timeout time.Duration `mapstructure:"timeout"`
+}
+
+// Cookie configures the session cookie and the keys that protect it.
+type Cookie struct {
+	// Name is the base name of the session cookie; on https gatehouse adds the
+	// "__Host-" prefix itself (key cookie.name, default "gatehouse").
+	Name string `mapstructure:"name"`
+	// Secrets are base64 strings of at least 32 random bytes each; the first
+	// encodes, all decode, so keys rotate by prepending a new one (key
+	// cookie.secrets, required unless cookie.secrets_file is set; never both).
+	Secrets []string `mapstructure:"secrets"`
+	// SecretsFile names a file with one secret per line; blank lines and lines
+	// starting with # are ignored (key cookie.secrets_file, default none).
+	SecretsFile string `mapstructure:"secrets_file"`
+	// DecodedSecrets are Secrets decoded from base64, in the same order. It is
+	// filled by Validate and cannot be set by a key.
+	DecodedSecrets [][]byte `mapstructure:"-"`
+}
+
+// Identity says how the logged-in user's identity reaches the upstream.
+type Identity struct {
+	// Headers maps a request header name to the ID token claim it carries. Setting
+	// it replaces the default entirely (key identity.headers, default
+	// {X-Forwarded-User: sub, X-Forwarded-Email: email,
+	// X-Forwarded-Preferred-Username: preferred_username, X-Forwarded-Groups:
+	// groups}). Names are canonicalised with http.CanonicalHeaderKey.
+	Headers map[string]string `mapstructure:"headers"`
+	// MaxHeaderBytes caps the total size of the identity headers so that a user
+	// in many groups cannot trigger 431s upstream (key identity.max_header_bytes,
+	// default 8192).
+	MaxHeaderBytes int `mapstructure:"max_header_bytes"`
+}
+
+// Server holds the limits of gatehouse's HTTP servers.
+type Server struct {
+	// MaxHeaderBytes is the largest request header block accepted; larger
+	// requests get 431 (key server.max_header_bytes, default 32768).
+	MaxHeaderBytes int `mapstructure:"max_header_bytes"`
+	// ReadHeaderTimeout bounds reading the request headers
+	// (key server.read_header_timeout, default 10s).
+	ReadHeaderTimeout time.Duration `mapstructure:"read_header_timeout"`
+	// ReadTimeout bounds reading a whole request; 0 means no limit so request
+	// bodies may stream (key server.read_timeout, default 0).
+	ReadTimeout time.Duration `mapstructure:"read_timeout"`
+	// WriteTimeout bounds writing a response; 0 means no limit, as streaming
+	// responses and WebSockets need (key server.write_timeout, default 0).
+	WriteTimeout time.Duration `mapstructure:"write_timeout"`
+	// IdleTimeout closes keep-alive connections idle this long
+	// (key server.idle_timeout, default 120s).
+	IdleTimeout time.Duration `mapstructure:"idle_timeout"`
+	// ShutdownTimeout is how long in-flight requests may finish after SIGTERM
+	// (key server.shutdown_timeout, default 30s).
+	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+}
+
+// Log configures logging.
+type Log struct {
+	// Level is the lowest level logged: debug, info, warn or error
+	// (key log.level, default "info").
+	Level string `mapstructure:"level"`
+	// Format is json or console (key log.format, default "json").
+	Format string `mapstructure:"format"`
+}
+
+// defaults returns a Config holding every default that does not depend on
+// another key. identity.headers is left nil on purpose: a map default would be
+// merged with the user's map, but the user's map must replace it.
+func defaults() *Config {
+	return &Config{
+		Listen:     ":4180",
+		OpsListen:  ":9180",
+		PathPrefix: "/oauth2",
+		OIDC: OIDC{
+			Scopes:          []string{"openid", "profile", "email", "offline_access"},
+			TokenAuthMethod: "client_secret_basic",
+			ClockSkew:       30 * time.Second,
+		},
+		Session: Session{
+			Store:           "redis",
+			IdleTimeout:     8 * time.Hour,
+			AbsoluteTimeout: 24 * time.Hour,
+			RefreshBefore:   time.Minute,
+			Redis: Redis{
+				Addresses: []string{"127.0.0.1:6379"},
+				KeyPrefix: "gatehouse:",
+				Timeout:   2 * time.Second,
+			},
+		},
+		Cookie: Cookie{Name: "gatehouse"},
+		Identity: Identity{
+			MaxHeaderBytes: 8192,
+		},
+		Server: Server{
+			MaxHeaderBytes:    32768,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ShutdownTimeout:   30 * time.Second,
+		},
+		Log: Log{Level: "info", Format: "json"},
+	}
+}
+
+// defaultIdentityHeaders is identity.headers when the key is absent.
+func defaultIdentityHeaders() map[string]string {
+	return map[string]string{
+		"X-Forwarded-User":               "sub",
+		"X-Forwarded-Email":              "email",
+		"X-Forwarded-Preferred-Username": "preferred_username",
+		"X-Forwarded-Groups":             "groups",
+	}
+}
+
+// Secure reports whether public_url is https, which makes cookies Secure and
+// __Host- prefixed.
+func (c *Config) Secure() bool {
+	return strings.HasPrefix(strings.ToLower(c.PublicURL), "https://")
+}
+
+// SessionCookieName is the session cookie's name: "__Host-" + cookie.name on
+// https, cookie.name alone on http.
+func (c *Config) SessionCookieName() string {
+	if c.Secure() {
+		return "__Host-" + c.Cookie.Name
+	}
+	return c.Cookie.Name
+}
+
+// RedirectURL is the absolute OIDC redirect URI: public_url + oidc.redirect_path.
+func (c *Config) RedirectURL() string {
+	return c.PublicURL + c.OIDC.RedirectPath
+}

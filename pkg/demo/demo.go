@@ -1,0 +1,129 @@
+// Package demo runs everything gatehouse needs on one machine: an OpenID
+// provider with a demo user, an upstream page that shows what it received, and
+// gatehouse between them with the memory store.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/pkg/config"
+	"github.com/gatehouse/gatehouse/pkg/demo/idp"
+	"github.com/gatehouse/gatehouse/pkg/demo/upstream"
+	"github.com/gatehouse/gatehouse/pkg/server"
+)
+
+// Options configure the demo.
+type Options struct {
+	// Port is gatehouse's port on 127.0.0.1; the provider takes Port+1 when free.
+	Port   int
+	Out    io.Writer
+	Logger *zap.Logger
+}
+
+// Run serves the demo until ctx ends.
+func Run(ctx context.Context, opts Options) error {
+	gateLn, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port)))
+	if err != nil {
+		return fmt.Errorf("port %d is taken (choose another with --port): %w", opts.Port, err)
+	}
+	idpLn, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port+1)))
+	if err != nil {
+		idpLn, err = net.Listen("tcp", "127.0.0.1:0")
+	}
+	if err != nil {
+		_ = gateLn.Close()
+		return fmt.Errorf("listen for the demo provider: %w", err)
+	}
+	upLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for the demo upstream: %w", err)
+	}
+	opsLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for the ops endpoints: %w", err)
+	}
+
+	publicURL := "http://" + gateLn.Addr().String()
+	issuer := "http://" + idpLn.Addr().String()
+	user := idp.User{
+		ID: "demo-user-1", Username: "demo", Password: randomString(9),
+		Email: "demo@gatehouse.test", GivenName: "Demo", FamilyName: "User",
+		Groups: []string{"demo", "staff"},
+	}
+	clientSecret := randomString(24)
+	provider, err := idp.New(idp.Options{
+		Issuer:                 issuer,
+		ClientID:               "gatehouse-demo",
+		ClientSecret:           clientSecret,
+		RedirectURIs:           []string{publicURL + "/oauth2/callback"},
+		PostLogoutRedirectURIs: []string{publicURL + "/"},
+		Users:                  []idp.User{user},
+	})
+	if err != nil {
+		return fmt.Errorf("demo provider: %w", err)
+	}
+
+	cfg, err := config.Load("", []string{
+		"GATEHOUSE_PUBLIC_URL=" + publicURL,
+		"GATEHOUSE_UPSTREAM_URL=http://" + upLn.Addr().String(),
+		"GATEHOUSE_OIDC_ISSUER=" + issuer,
+		"GATEHOUSE_OIDC_CLIENT_ID=gatehouse-demo",
+		"GATEHOUSE_OIDC_CLIENT_SECRET=" + clientSecret,
+		"GATEHOUSE_COOKIE_SECRETS=" + randomString(48),
+		"GATEHOUSE_SESSION_STORE=memory",
+	})
+	if err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
+	srv, err := server.New(cfg, opts.Logger)
+	if err != nil {
+		return err
+	}
+
+	side := []*http.Server{
+		{Handler: provider.Handler(), ReadHeaderTimeout: 10 * time.Second},
+		{Handler: upstream.Handler(), ReadHeaderTimeout: 10 * time.Second},
+	}
+	go func() { _ = side[0].Serve(idpLn) }()
+	go func() { _ = side[1].Serve(upLn) }()
+	defer func() {
+		for _, s := range side {
+			_ = s.Close()
+		}
+	}()
+
+	fmt.Fprintf(opts.Out, `gatehouse demo is running.
+
+  Open       %s/
+  Log in as  %s
+  Password   %s
+
+  identity provider  %s
+  upstream app       http://%s (reach it only through gatehouse)
+  ops endpoints      http://%s/healthz /readyz /metrics
+
+Press Ctrl+C to stop.
+`, publicURL, user.Username, user.Password, issuer, upLn.Addr(), opsLn.Addr())
+
+	if err := srv.Serve(ctx, gateLn, opsLn); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)[:n]
+}

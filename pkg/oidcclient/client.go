@@ -1,0 +1,203 @@
+// Package oidcclient is gatehouse's OpenID Connect relying party: discovery with
+// retry, the authorization URL, and the code exchange with full ID token
+// validation, on top of zitadel/oidc's rp package.
+package oidcclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"go.uber.org/zap"
+	"golang.org/x/oauth2"
+)
+
+// ErrNotReady means discovery has not succeeded yet; requests that need the
+// provider get 503 until it does.
+var ErrNotReady = errors.New("oidcclient: identity provider discovery not loaded")
+
+// Options configure the relying party.
+type Options struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	RedirectURL  string
+	Scopes       []string
+	// AuthMethod is client_secret_basic or client_secret_post.
+	AuthMethod string
+	ClockSkew  time.Duration
+	// HTTPClient talks to the provider; it must have a timeout.
+	HTTPClient *http.Client
+}
+
+// Client holds the relying party once discovery has succeeded.
+type Client struct {
+	opts   Options
+	logger *zap.Logger
+	party  atomic.Pointer[rp.RelyingParty]
+}
+
+// New returns a client that is not ready until Discover succeeds.
+func New(opts Options, logger *zap.Logger) *Client {
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &Client{opts: opts, logger: logger}
+}
+
+// Run performs discovery, retrying with backoff until it succeeds or ctx ends.
+// gatehouse keeps serving meanwhile (readiness fails, logins get 503).
+func (c *Client) Run(ctx context.Context) {
+	backoff := 500 * time.Millisecond
+	for {
+		err := c.discover(ctx)
+		if err == nil {
+			c.logger.Info("identity provider discovery loaded", zap.String("issuer", c.opts.Issuer))
+			return
+		}
+		c.logger.Warn("identity provider discovery failed; retrying",
+			zap.String("issuer", c.opts.Issuer), zap.Duration("retry_in", backoff), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+}
+
+func (c *Client) discover(ctx context.Context) error {
+	style := oauth2.AuthStyleInHeader
+	if c.opts.AuthMethod == "client_secret_post" {
+		style = oauth2.AuthStyleInParams
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	party, err := rp.NewRelyingPartyOIDC(ctx, c.opts.Issuer, c.opts.ClientID, c.opts.ClientSecret,
+		c.opts.RedirectURL, c.opts.Scopes,
+		rp.WithHTTPClient(c.opts.HTTPClient),
+		rp.WithAuthStyle(style),
+		rp.WithVerifierOpts(
+			rp.WithIssuedAtOffset(c.opts.ClockSkew),
+			rp.WithNonce(nonceFromContext),
+		),
+	)
+	if err != nil {
+		if errors.Is(err, oidc.ErrIssuerInvalid) {
+			return fmt.Errorf("discovery document of %q names another issuer (oidc.issuer must match it exactly, trailing slash included): %w", c.opts.Issuer, err)
+		}
+		return fmt.Errorf("discover %q: %w", c.opts.Issuer, err)
+	}
+	c.party.Store(&party)
+	return nil
+}
+
+// Ready reports whether discovery has loaded.
+func (c *Client) Ready() bool { return c.party.Load() != nil }
+
+func (c *Client) relyingParty() (rp.RelyingParty, error) {
+	p := c.party.Load()
+	if p == nil {
+		return nil, ErrNotReady
+	}
+	return *p, nil
+}
+
+// AuthURL is the provider's authorization URL for one login attempt: code flow
+// with PKCE S256, state and nonce.
+func (c *Client) AuthURL(state, nonce, verifier string) (string, error) {
+	party, err := c.relyingParty()
+	if err != nil {
+		return "", err
+	}
+	return party.OAuthConfig().AuthCodeURL(state,
+		oauth2.S256ChallengeOption(verifier),
+		oauth2.SetAuthURLParam("nonce", nonce),
+	), nil
+}
+
+// EndSessionEndpoint is the provider's RP-initiated logout endpoint, or "".
+func (c *Client) EndSessionEndpoint() string {
+	party, err := c.relyingParty()
+	if err != nil {
+		return ""
+	}
+	return party.GetEndSessionEndpoint()
+}
+
+// Result is a validated login.
+type Result struct {
+	IDToken      string
+	AccessToken  string
+	RefreshToken string
+	// AccessTokenExpiresAt is zero when the provider gave no expiry.
+	AccessTokenExpiresAt time.Time
+	// Claims merges the ID token's claims with the userinfo response (which
+	// may only add claims for the same subject).
+	Claims map[string]any
+	// SessionID is the provider's `sid`, when it sent one.
+	SessionID string
+}
+
+// Exchange redeems an authorization code: token request with the PKCE
+// verifier, then ID token validation (signature via JWKS, iss, aud, azp, exp,
+// iat, nonce, at_hash), then userinfo.
+func (c *Client) Exchange(ctx context.Context, code, verifier, nonce string) (*Result, error) {
+	party, err := c.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	ctx = context.WithValue(ctx, nonceKey{}, nonce)
+	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, code, party, rp.WithCodeVerifier(verifier))
+	if err != nil {
+		return nil, fmt.Errorf("code exchange: %w", err)
+	}
+	if tokens.IDTokenClaims == nil || tokens.IDToken == "" {
+		return nil, errors.New("code exchange: provider returned no ID token")
+	}
+	claims := make(map[string]any, len(tokens.IDTokenClaims.Claims)+8)
+	for k, v := range tokens.IDTokenClaims.Claims {
+		claims[k] = v
+	}
+	if party.UserinfoEndpoint() != "" && tokens.AccessToken != "" {
+		info, err := rp.Userinfo[*oidc.UserInfo](ctx, tokens.AccessToken, tokens.TokenType, tokens.IDTokenClaims.Subject, party)
+		if err != nil {
+			return nil, fmt.Errorf("userinfo: %w", err)
+		}
+		for k, v := range info.Claims {
+			switch k {
+			case "iss", "aud", "exp", "iat", "nbf", "nonce", "azp", "sid":
+				// Token metadata only ever comes from the validated ID token.
+			default:
+				claims[k] = v
+			}
+		}
+	}
+	res := &Result{
+		IDToken:      tokens.IDToken,
+		AccessToken:  tokens.AccessToken,
+		RefreshToken: tokens.RefreshToken,
+		Claims:       claims,
+		SessionID:    tokens.IDTokenClaims.SessionID,
+	}
+	if !tokens.Expiry.IsZero() {
+		res.AccessTokenExpiresAt = tokens.Expiry
+	}
+	return res, nil
+}
+
+type nonceKey struct{}
+
+// nonceFromContext returns the nonce this login expects. Without one it returns
+// a value no token can carry, so a missing nonce can never validate.
+func nonceFromContext(ctx context.Context) string {
+	if n, ok := ctx.Value(nonceKey{}).(string); ok && n != "" {
+		return n
+	}
+	return "\x00no nonce expected"
+}

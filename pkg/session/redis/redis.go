@@ -1,0 +1,200 @@
+// Package redis is the session.Store on Redis (standalone, Sentinel or Cluster)
+// through rueidis, shared by every gatehouse replica so that a logout anywhere
+// ends the session everywhere.
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/redis/rueidis"
+	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/pkg/session"
+)
+
+var _ session.Store = (*Store)(nil)
+
+// Store keeps each session as JSON under KeyPrefix+"s:"+id and each claim under
+// KeyPrefix+"c:"+key, always with a TTL so nothing outlives its session.
+type Store struct {
+	prefix  string
+	timeout time.Duration
+	logger  *zap.Logger
+	conn    *conn
+}
+
+// New validates opts and returns a store. It does not contact Redis: an
+// unreachable Redis at startup is an outage (calls fail with
+// session.ErrUnavailable until it comes up), not a configuration error.
+func New(opts Options, logger *zap.Logger) (*Store, error) {
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("redis session store: %w", err)
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	logger = logger.With(zap.String("component", "session.redis"))
+	return &Store{
+		prefix:  opts.KeyPrefix,
+		timeout: opts.Timeout,
+		logger:  logger,
+		conn:    &conn{opt: opts.clientOption(), logger: logger},
+	}, nil
+}
+
+func (s *Store) sessionKey(id string) string { return s.prefix + "s:" + id }
+func (s *Store) claimKey(key string) string  { return s.prefix + "c:" + key }
+
+// do runs one command within the store's timeout. Every command goes through
+// here so that connecting, bounding and error mapping live in one place.
+func (s *Store) do(parent context.Context, op string, build func(rueidis.Builder) rueidis.Completed) (rueidis.RedisResult, error) {
+	ctx, cancel := context.WithTimeout(parent, s.timeout)
+	defer cancel()
+	cl, err := s.conn.get(ctx)
+	if err != nil {
+		return rueidis.RedisResult{}, unavailable(op, err)
+	}
+	res := cl.Do(ctx, build(cl.B()))
+	err = res.Error()
+	if err != nil && rueidis.IsRedisNil(err) {
+		err = nil // a miss is an answer, not a failure
+	}
+	if parent.Err() == nil {
+		// A caller that went away says nothing about Redis's health.
+		s.conn.observe(err)
+	}
+	if err != nil {
+		return res, unavailable(op, err)
+	}
+	return res, nil
+}
+
+// Load returns the session or session.ErrNotFound.
+func (s *Store) Load(ctx context.Context, id string) (*session.Session, error) {
+	if id == "" {
+		return nil, session.ErrNotFound
+	}
+	res, err := s.do(ctx, "load", func(b rueidis.Builder) rueidis.Completed {
+		return b.Get().Key(s.sessionKey(id)).Build()
+	})
+	if err != nil {
+		return nil, err
+	}
+	data, err := res.AsBytes()
+	if rueidis.IsRedisNil(err) {
+		return nil, session.ErrNotFound
+	}
+	if err != nil {
+		return nil, unavailable("load", err)
+	}
+	var out session.Session
+	if err := json.Unmarshal(data, &out); err != nil {
+		// A record we cannot read is as good as no session: the user logs in
+		// again instead of getting a 500 on every request.
+		s.logger.Warn("unreadable session record; treating as not found", zap.Error(err))
+		return nil, session.ErrNotFound
+	}
+	out.ID = id
+	return &out, nil
+}
+
+// Save writes the session under s.ID for ttl, replacing any previous record.
+func (s *Store) Save(ctx context.Context, sess *session.Session, ttl time.Duration) error {
+	return s.write(ctx, "save", sess, ttl, false)
+}
+
+// Update rewrites the session only while it still exists (SET XX), so a
+// request racing a logout cannot bring the session back.
+func (s *Store) Update(ctx context.Context, sess *session.Session, ttl time.Duration) error {
+	return s.write(ctx, "update", sess, ttl, true)
+}
+
+func (s *Store) write(ctx context.Context, op string, sess *session.Session, ttl time.Duration, onlyIfExists bool) error {
+	if sess == nil || sess.ID == "" {
+		return fmt.Errorf("redis session store: %s: session without id", op)
+	}
+	ms, err := ttlMillis(ttl)
+	if err != nil {
+		return fmt.Errorf("redis session store: %s: %w", op, err)
+	}
+	data, err := json.Marshal(sess)
+	if err != nil {
+		return fmt.Errorf("redis session store: encode session: %w", err)
+	}
+	res, err := s.do(ctx, op, func(b rueidis.Builder) rueidis.Completed {
+		set := b.Set().Key(s.sessionKey(sess.ID)).Value(rueidis.BinaryString(data))
+		if onlyIfExists {
+			return set.Xx().PxMilliseconds(ms).Build()
+		}
+		return set.PxMilliseconds(ms).Build()
+	})
+	if err != nil {
+		return err
+	}
+	// SET XX answers nil when there was nothing to overwrite.
+	if onlyIfExists && rueidis.IsRedisNil(res.Error()) {
+		return session.ErrNotFound
+	}
+	return nil
+}
+
+// Delete removes the session; a missing one is not an error.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	_, err := s.do(ctx, "delete", func(b rueidis.Builder) rueidis.Completed {
+		return b.Del().Key(s.sessionKey(id)).Build()
+	})
+	return err
+}
+
+// Claim sets the key only if absent (SET NX PX), so exactly one caller across
+// all replicas sees first == true.
+func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	ms, err := ttlMillis(ttl)
+	if err != nil {
+		return false, fmt.Errorf("redis session store: claim: %w", err)
+	}
+	res, err := s.do(ctx, "claim", func(b rueidis.Builder) rueidis.Completed {
+		return b.Set().Key(s.claimKey(key)).Value("1").Nx().PxMilliseconds(ms).Build()
+	})
+	if err != nil {
+		return false, err
+	}
+	// SET NX answers OK when it wrote and nil when the key existed.
+	return !rueidis.IsRedisNil(res.Error()), nil
+}
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error {
+	_, err := s.do(ctx, "ping", func(b rueidis.Builder) rueidis.Completed {
+		return b.Ping().Build()
+	})
+	return err
+}
+
+// Close releases the connections; later calls fail with session.ErrUnavailable.
+func (s *Store) Close() error {
+	s.conn.close()
+	return nil
+}
+
+// ttlMillis converts ttl for PX, rounding up so a sub-millisecond ttl still
+// expires rather than being rejected by Redis.
+func ttlMillis(ttl time.Duration) (int64, error) {
+	if ttl <= 0 {
+		return 0, fmt.Errorf("ttl must be positive, got %v", ttl)
+	}
+	return int64((ttl + time.Millisecond - 1) / time.Millisecond), nil
+}
+
+// unavailable marks err as a failure to reach the store, keeping the cause
+// inspectable with errors.Is/As.
+func unavailable(op string, err error) error {
+	return fmt.Errorf("redis session store: %s: %w", op, errors.Join(session.ErrUnavailable, err))
+}

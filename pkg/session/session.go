@@ -1,0 +1,79 @@
+// Package session defines the server-side session record and the Store that
+// keeps it. Implementations live in sub-packages (memory, redis) and import this
+// package, never each other.
+package session
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound means the store holds no live session under that id: it never
+// existed, expired, or was deleted. Callers treat it as "not logged in".
+var ErrNotFound = errors.New("session: not found")
+
+// ErrUnavailable wraps every failure to reach the backing store. Callers map it
+// to 503 and must never treat it as "not logged in" (that would cause a redirect
+// loop) nor as "logged in" (that would let a request through).
+var ErrUnavailable = errors.New("session: store unavailable")
+
+// Session is what gatehouse knows about one login. Tokens are not here in the
+// clear: Sealed holds them encrypted under a key that only the browser's cookie
+// carries, so a dump of the store yields no usable token.
+type Session struct {
+	// ID is the 256-bit random session id (base64url). It is the store key and is
+	// not serialised into the record itself.
+	ID string `json:"-"`
+
+	Subject           string         `json:"sub"`
+	Email             string         `json:"email,omitempty"`
+	Name              string         `json:"name,omitempty"`
+	PreferredUsername string         `json:"pu,omitempty"`
+	Groups            []string       `json:"groups,omitempty"`
+	Extra             map[string]any `json:"extra,omitempty"` // further claims named in identity.headers
+
+	// IDPSessionID is the provider's `sid` claim, used by logout.
+	IDPSessionID string `json:"idp_sid,omitempty"`
+
+	CreatedAt  time.Time `json:"created"`
+	LastSeenAt time.Time `json:"seen"`
+	// ExpiresAt is the absolute end of the session; it is never extended.
+	ExpiresAt time.Time `json:"exp"`
+	// AccessTokenExpiresAt lets the request path decide on a refresh without
+	// opening the sealed tokens.
+	AccessTokenExpiresAt time.Time `json:"at_exp,omitzero"`
+
+	// Sealed is the AES-GCM sealed Tokens (see package seal in the proxy).
+	Sealed []byte `json:"tok,omitempty"`
+}
+
+// Tokens are the provider's tokens for one session; they exist in the clear only
+// in memory while a request needs them.
+type Tokens struct {
+	IDToken      string `json:"id,omitempty"`
+	AccessToken  string `json:"at,omitempty"`
+	RefreshToken string `json:"rt,omitempty"`
+}
+
+// Store keeps sessions. Every record is written with a TTL so nothing outlives
+// its session. Errors reaching the backend wrap ErrUnavailable.
+type Store interface {
+	// Load returns the session or ErrNotFound.
+	Load(ctx context.Context, id string) (*Session, error)
+	// Save writes the session under s.ID with the given time to live.
+	Save(ctx context.Context, s *Session, ttl time.Duration) error
+	// Update is Save for a session that must already exist: it returns
+	// ErrNotFound and writes nothing when the session was deleted or expired
+	// meanwhile, so a slow request cannot resurrect a logged-out session.
+	Update(ctx context.Context, s *Session, ttl time.Duration) error
+	// Delete removes the session; deleting a missing session is not an error.
+	Delete(ctx context.Context, id string) error
+	// Claim records key as used for ttl and reports whether this call was the
+	// first to do so. It backs one-time values: login state, logout token jti.
+	Claim(ctx context.Context, key string, ttl time.Duration) (first bool, err error)
+	// Ping reports whether the backend is reachable (for /readyz).
+	Ping(ctx context.Context) error
+	// Close releases connections.
+	Close() error
+}

@@ -1,0 +1,92 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/pkg/session"
+)
+
+// touchInterval bounds how often the sliding idle timeout is written back:
+// steady-state requests read the session and write nothing.
+const touchInterval = time.Minute
+
+// authenticated is a request's verified login.
+type authenticated struct {
+	session *session.Session
+	key     []byte // opens session.Sealed
+}
+
+// authenticate resolves the session cookie to a live session. It returns nil,
+// nil when the request is not logged in (no cookie, broken cookie, unknown or
+// expired session) and an error only when the store cannot answer.
+func (h *Handler) authenticate(r *http.Request) (*authenticated, error) {
+	// With several session cookies (e.g. one set for a parent domain by
+	// another app), the first that names a live session wins: header order is
+	// the browser's, so the choice is deterministic and never mixes identities.
+	for _, ref := range h.cookies.sessionRefs(r) {
+		s, err := h.store.Load(r.Context(), ref.ID)
+		if errors.Is(err, session.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.ID = ref.ID
+		if !h.live(r.Context(), s) {
+			continue
+		}
+		h.touch(r.Context(), s)
+		return &authenticated{session: s, key: ref.Key}, nil
+	}
+	return nil, nil
+}
+
+// live applies the idle and absolute timeouts; an expired session is deleted.
+func (h *Handler) live(ctx context.Context, s *session.Session) bool {
+	now := h.now()
+	if now.Before(s.ExpiresAt) && now.Before(s.LastSeenAt.Add(h.cfg.Session.IdleTimeout)) {
+		return true
+	}
+	if err := h.store.Delete(ctx, s.ID); err != nil {
+		h.logger.Warn("delete expired session", zap.String("session", session.HashID(s.ID)), zap.Error(err))
+	}
+	return false
+}
+
+// touch slides the idle timeout, at most once per touchInterval. Update only
+// rewrites a session that still exists, so a request racing a logout cannot
+// bring the session back.
+func (h *Handler) touch(ctx context.Context, s *session.Session) {
+	now := h.now()
+	if now.Sub(s.LastSeenAt) < touchInterval {
+		return
+	}
+	s.LastSeenAt = now
+	if err := h.store.Update(ctx, s, h.sessionTTL(s)); err != nil && !errors.Is(err, session.ErrNotFound) {
+		h.logger.Warn("extend session idle timeout", zap.String("session", session.HashID(s.ID)), zap.Error(err))
+	}
+}
+
+// sessionTTL is how long the store keeps s: until the idle timeout, but never
+// past the absolute timeout.
+func (h *Handler) sessionTTL(s *session.Session) time.Duration {
+	ttl := h.cfg.Session.IdleTimeout
+	if untilAbsolute := s.ExpiresAt.Sub(h.now()); untilAbsolute < ttl {
+		ttl = untilAbsolute
+	}
+	return max(ttl, time.Second)
+}
+
+// storeUnavailable answers 503: the store could not say whether the request is
+// logged in, so it is neither let through nor sent to log in again (which
+// would loop).
+func (h *Handler) storeUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	h.logger.Error("session store unavailable", zap.String("path", r.URL.Path), zap.Error(err))
+	h.fail(w, r, http.StatusServiceUnavailable, "Service unavailable",
+		"The login service cannot reach its session store. Please try again in a moment.")
+}

@@ -1,0 +1,142 @@
+package proxy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/pkg/config"
+	"github.com/gatehouse/gatehouse/pkg/cookie"
+)
+
+// sessionRef is the session cookie's content: which session, and the key that
+// opens its tokens. Both exist only in the browser (and in memory per request).
+type sessionRef struct {
+	ID  string `json:"i"`
+	Key []byte `json:"k"`
+}
+
+// loginState is one login attempt, in its own cookie bound to this browser.
+type loginState struct {
+	State    string `json:"s"`
+	Nonce    string `json:"n"`
+	Verifier string `json:"v"`
+	RD       string `json:"r"`
+}
+
+// cookieJar names, writes and reads gatehouse's cookies.
+type cookieJar struct {
+	sessionName string
+	baseNames   []string // every session cookie name gatehouse may see (with and without __Host-)
+	secure      bool
+	sessions    *cookie.Codec
+	logins      *cookie.Codec
+	maxAge      time.Duration
+}
+
+func newCookieJar(cfg *config.Config) (cookieJar, error) {
+	secrets := cfg.Cookie.DecodedSecrets
+	sessions, err := cookie.NewCodec(secrets, cfg.Session.AbsoluteTimeout)
+	if err != nil {
+		return cookieJar{}, err
+	}
+	logins, err := cookie.NewCodec(secrets, loginStateTTL)
+	if err != nil {
+		return cookieJar{}, err
+	}
+	return cookieJar{
+		sessionName: cfg.SessionCookieName(),
+		baseNames:   []string{cfg.Cookie.Name, "__Host-" + cfg.Cookie.Name},
+		secure:      cfg.Secure(),
+		sessions:    sessions,
+		logins:      logins,
+		maxAge:      cfg.Session.AbsoluteTimeout,
+	}, nil
+}
+
+// sessionRefs decodes every session cookie the request carries, in header
+// order. Values that do not decode are skipped: a broken cookie means "not
+// logged in", never an error.
+func (j cookieJar) sessionRefs(r *http.Request) []sessionRef {
+	var refs []sessionRef
+	for _, c := range r.CookiesNamed(j.sessionName) {
+		var ref sessionRef
+		if j.sessions.Decode(j.sessionName, c.Value, &ref) == nil && ref.ID != "" {
+			refs = append(refs, ref)
+		}
+	}
+	return refs
+}
+
+func (j cookieJar) setSession(w http.ResponseWriter, ref sessionRef) error {
+	value, err := j.sessions.Encode(j.sessionName, ref)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, j.cookie(j.sessionName, value, int(j.maxAge/time.Second)))
+	return nil
+}
+
+func (j cookieJar) clearSession(w http.ResponseWriter) {
+	http.SetCookie(w, j.cookie(j.sessionName, "", -1))
+}
+
+// loginName is the per-attempt login cookie name, derived from the state so
+// the callback finds exactly its own attempt and parallel tabs do not collide.
+func (j cookieJar) loginName(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return j.sessionName + "-login-" + hex.EncodeToString(sum[:4])
+}
+
+func (j cookieJar) setLogin(w http.ResponseWriter, ls loginState) error {
+	name := j.loginName(ls.State)
+	value, err := j.logins.Encode(name, ls)
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, j.cookie(name, value, int(loginStateTTL/time.Second)))
+	return nil
+}
+
+// login reads the attempt that state names; ok is false when this browser did
+// not start it, it expired, or the cookie was tampered with.
+func (j cookieJar) login(r *http.Request, state string) (ls loginState, ok bool) {
+	name := j.loginName(state)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return ls, false
+	}
+	if j.logins.Decode(name, c.Value, &ls) != nil {
+		return ls, false
+	}
+	return ls, true
+}
+
+func (j cookieJar) clearLogin(w http.ResponseWriter, state string) {
+	http.SetCookie(w, j.cookie(j.loginName(state), "", -1))
+}
+
+func (j cookieJar) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   j.secure,
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// isOwnCookie reports whether a cookie name belongs to gatehouse: such cookies
+// never travel upstream.
+func (j cookieJar) isOwnCookie(name string) bool {
+	for _, base := range j.baseNames {
+		if name == base || strings.HasPrefix(name, base+"-login-") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,318 @@
+// Package e2e drives gatehouse's real server over HTTP, with a real OpenID
+// provider (zitadel/oidc's op), a real redis-server and a recording upstream.
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/gatehouse/gatehouse/internal/redistest"
+	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/pkg/config"
+	"github.com/gatehouse/gatehouse/pkg/server"
+)
+
+// gate is one running gatehouse with its provider and upstream.
+type gate struct {
+	URL      string // public URL, http://127.0.0.1:PORT
+	OpsURL   string
+	IDP      *testidp.IDP
+	Upstream *recorder
+	Redis    *redistest.Server // nil with the memory store
+}
+
+type options struct {
+	store    string // "memory" or "redis"
+	env      []string
+	idpOpts  []testidp.Option
+	upstream http.Handler
+}
+
+type option func(*options)
+
+func withStore(store string) option { return func(o *options) { o.store = store } }
+func withEnv(kv ...string) option   { return func(o *options) { o.env = append(o.env, kv...) } }
+func withIDP(opts ...testidp.Option) option {
+	return func(o *options) { o.idpOpts = append(o.idpOpts, opts...) }
+}
+func withUpstream(h http.Handler) option { return func(o *options) { o.upstream = h } }
+
+// startGate starts a provider, an upstream, and gatehouse through the same
+// config loading and server assembly that `gatehouse serve` uses.
+func startGate(t *testing.T, opts ...option) *gate {
+	t.Helper()
+	o := options{store: "memory"}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	mainLn := listen(t)
+	opsLn := listen(t)
+	g := &gate{URL: "http://" + mainLn.Addr().String(), OpsURL: "http://" + opsLn.Addr().String()}
+	g.IDP = testidp.Start(t, []string{g.URL + "/oauth2/callback"}, o.idpOpts...)
+	g.Upstream = newRecorder(t, o.upstream)
+
+	env := []string{
+		"GATEHOUSE_PUBLIC_URL=" + g.URL,
+		"GATEHOUSE_UPSTREAM_URL=" + g.Upstream.URL,
+		"GATEHOUSE_OIDC_ISSUER=" + g.IDP.Issuer,
+		"GATEHOUSE_OIDC_CLIENT_ID=" + g.IDP.ClientID,
+		"GATEHOUSE_OIDC_CLIENT_SECRET=" + g.IDP.ClientSecret,
+		"GATEHOUSE_COOKIE_SECRETS=" + randomSecret(),
+		"GATEHOUSE_SESSION_STORE=" + o.store,
+		"GATEHOUSE_SERVER_SHUTDOWN_TIMEOUT=2s",
+	}
+	if o.store == "redis" {
+		g.Redis = redistest.Start(t)
+		env = append(env, "GATEHOUSE_SESSION_REDIS_ADDRESSES="+g.Redis.Addr(),
+			"GATEHOUSE_SESSION_REDIS_TIMEOUT=500ms")
+	}
+	env = append(env, o.env...)
+	cfg, err := config.Load("", env)
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	srv, err := server.New(cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatalf("server: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, mainLn, opsLn) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	g.waitReady(t)
+	return g
+}
+
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+func randomSecret() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+func (g *gate) waitReady(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(g.OpsURL + "/readyz")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gatehouse not ready after 10s (last: %v)", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// browser is an HTTP client with a cookie jar that does not follow redirects,
+// so every hop can be checked.
+type browser struct {
+	*http.Client
+	t *testing.T
+}
+
+func newBrowser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, Client: &http.Client{
+		Jar:           jar,
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// navigate is a browser GET of rawURL (Accept: text/html).
+func (b *browser) navigate(rawURL string, header ...string) *http.Response {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
+	}
+	return b.do(req)
+}
+
+// api is a non-browser GET (Accept: application/json).
+func (b *browser) api(rawURL string, header ...string) *http.Response {
+	b.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, rawURL, nil)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Add(header[i], header[i+1])
+	}
+	return b.do(req)
+}
+
+func (b *browser) do(req *http.Request) *http.Response {
+	b.t.Helper()
+	resp, err := b.Do(req)
+	if err != nil {
+		b.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(strings.NewReader(string(body)))
+	return resp
+}
+
+// startLogin opens gatehouse's /start for rd and returns the provider's
+// authorization URL it redirected to.
+func (b *browser) startLogin(g *gate, rd string) string {
+	b.t.Helper()
+	resp := b.navigate(g.URL + "/oauth2/start?rd=" + url.QueryEscape(rd))
+	if resp.StatusCode != http.StatusFound {
+		b.t.Fatalf("start: status %d, want 302", resp.StatusCode)
+	}
+	loc := resp.Header.Get("Location")
+	if !strings.HasPrefix(loc, g.IDP.Issuer) {
+		b.t.Fatalf("start redirected to %q, not to the provider %q", loc, g.IDP.Issuer)
+	}
+	return loc
+}
+
+// authorize logs in at the provider and returns gatehouse's callback URL.
+func (b *browser) authorize(g *gate, authURL, user, password string) string {
+	b.t.Helper()
+	callback, err := g.IDP.Login(b.t, b.Client, authURL, user, password)
+	if err != nil {
+		b.t.Fatalf("provider login: %v", err)
+	}
+	if !strings.HasPrefix(callback, g.URL+"/oauth2/callback?") {
+		b.t.Fatalf("provider sent the browser to %q, not to the callback", callback)
+	}
+	return callback
+}
+
+// login runs the whole flow for rd and returns where the callback redirected.
+func (b *browser) login(g *gate, rd, user, password string) string {
+	b.t.Helper()
+	callback := b.authorize(g, b.startLogin(g, rd), user, password)
+	resp := b.navigate(callback)
+	if resp.StatusCode != http.StatusFound {
+		body, _ := io.ReadAll(resp.Body)
+		b.t.Fatalf("callback: status %d, want 302; body: %s", resp.StatusCode, body)
+	}
+	return resp.Header.Get("Location")
+}
+
+func (b *browser) loginAlice(g *gate) {
+	b.t.Helper()
+	b.login(g, "/", testidp.Alice.Username, testidp.Alice.Password)
+}
+
+// sessionCookie returns the browser's gatehouse session cookie value.
+func (b *browser) sessionCookie(g *gate) string {
+	u, _ := url.Parse(g.URL)
+	for _, c := range b.Jar.Cookies(u) {
+		if c.Name == "gatehouse" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// recorder is an upstream that records every request it got.
+type recorder struct {
+	URL string
+	mu  sync.Mutex
+	got []*http.Request
+}
+
+func newRecorder(t *testing.T, h http.Handler) *recorder {
+	r := &recorder{}
+	if h == nil {
+		h = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = io.WriteString(w, "hello from upstream")
+		})
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		r.got = append(r.got, req.Clone(context.Background()))
+		r.mu.Unlock()
+		h.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	r.URL = srv.URL
+	return r
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.got)
+}
+
+func (r *recorder) last(t *testing.T) *http.Request {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.got) == 0 {
+		t.Fatal("upstream received no request")
+	}
+	return r.got[len(r.got)-1]
+}
+
+// headerValues returns every value of every header whose name folds (case,
+// '_' to '-') to name: what PHP would see as one variable.
+func headerValues(h http.Header, name string) []string {
+	fold := func(s string) string { return strings.ReplaceAll(strings.ToLower(s), "_", "-") }
+	var out []string
+	for k, vs := range h {
+		if fold(k) == fold(name) {
+			out = append(out, vs...)
+		}
+	}
+	return out
+}
+
+func bothStores(t *testing.T, fn func(t *testing.T, store string)) {
+	for _, store := range []string{"memory", "redis"} {
+		t.Run(store, func(t *testing.T) { fn(t, store) })
+	}
+}
+
+var errNoLocation = errors.New("no Location header")
+
+func location(resp *http.Response) (*url.URL, error) {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return nil, errNoLocation
+	}
+	return url.Parse(loc)
+}

@@ -1,0 +1,120 @@
+package proxy
+
+import (
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// Headers a client must never be able to set for the upstream. They are
+// compared after folding case and '_' to '-', because PHP and CGI turn
+// X-Forwarded_User into the same variable as X-Forwarded-User.
+var alwaysStripped = []string{
+	"X-Gatehouse-Assertion",
+	"X-Forwarded-Access-Token",
+}
+
+// Headers that carry a proxy's view of the request: believed only from a
+// trusted proxy, otherwise removed and replaced by gatehouse's own view.
+var forwardingHeaders = []string{
+	"X-Forwarded-For",
+	"X-Forwarded-Host",
+	"X-Forwarded-Proto",
+	"X-Forwarded-Port",
+	"X-Forwarded-Prefix",
+	"X-Forwarded-Uri",
+	"X-Forwarded-Method",
+	"X-Original-Uri",
+	"X-Original-Url",
+	"X-Original-Method",
+	"X-Real-Ip",
+	"X-Request-Id",
+	"Forwarded",
+}
+
+// stripper removes client-sent copies of the headers gatehouse sets.
+type stripper struct {
+	always     map[string]bool // folded names
+	forwarding map[string]bool
+	trusted    []netip.Prefix
+}
+
+func newStripper(identityHeaders []string, trusted []netip.Prefix) stripper {
+	s := stripper{always: map[string]bool{}, forwarding: map[string]bool{}, trusted: trusted}
+	for _, name := range append(identityHeaders, alwaysStripped...) {
+		s.always[foldHeaderName(name)] = true
+	}
+	for _, name := range forwardingHeaders {
+		s.forwarding[foldHeaderName(name)] = true
+	}
+	return s
+}
+
+// foldHeaderName lower-cases and maps '_' to '-'.
+func foldHeaderName(name string) string {
+	return strings.ReplaceAll(strings.ToLower(name), "_", "-")
+}
+
+// trusts reports whether the request's peer is a trusted proxy.
+func (s stripper) trusts(r *http.Request) bool {
+	if len(s.trusted) == 0 {
+		return false
+	}
+	peer, ok := peerAddr(r)
+	if !ok {
+		return false
+	}
+	for _, p := range s.trusted {
+		if p.Contains(peer) {
+			return true
+		}
+	}
+	return false
+}
+
+// strip deletes every identity header, and the forwarding headers unless the
+// peer is trusted.
+func (s stripper) strip(h http.Header, trustedPeer bool) {
+	for name := range h {
+		folded := foldHeaderName(name)
+		if s.always[folded] || (!trustedPeer && s.forwarding[folded]) {
+			delete(h, name)
+		}
+	}
+}
+
+func peerAddr(r *http.Request) (netip.Addr, bool) {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return ap.Addr().Unmap(), true
+}
+
+// removeOwnCookies drops gatehouse's cookies from the Cookie header: the
+// upstream has no use for them and must not be able to leak them.
+func removeOwnCookies(h http.Header, own func(name string) bool) {
+	lines := h.Values("Cookie")
+	if len(lines) == 0 {
+		return
+	}
+	var kept []string
+	for _, line := range lines {
+		for _, part := range strings.Split(line, ";") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			name, _, _ := strings.Cut(part, "=")
+			if own(strings.TrimSpace(name)) {
+				continue
+			}
+			kept = append(kept, part)
+		}
+	}
+	if len(kept) == 0 {
+		h.Del("Cookie")
+		return
+	}
+	h.Set("Cookie", strings.Join(kept, "; "))
+}

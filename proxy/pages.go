@@ -1,0 +1,68 @@
+package proxy
+
+import (
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"strings"
+)
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{{.Title}}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}
+h1{font-size:1.4rem}a.button{display:inline-block;padding:.5rem 1rem;border-radius:.3rem;background:#2457c5;color:#fff;text-decoration:none}
+.status{color:#777;font-size:.9rem}</style></head>
+<body><h1>{{.Title}}</h1><p>{{.Message}}</p>
+{{if .Link}}<p><a class="button" href="{{.Link}}">{{.LinkText}}</a></p>{{end}}
+<p class="status">{{if .Status}}HTTP {{.Status}}{{end}}{{if .RequestID}} · request {{.RequestID}}{{end}}</p>
+</body></html>
+`))
+
+type page struct {
+	Status    int
+	Title     string
+	Message   string
+	Link      string
+	LinkText  string
+	RequestID string
+}
+
+// renderPage writes a small self-contained HTML page. Nothing in it comes from
+// the request except escaped text, and it is never cached.
+func renderPage(w http.ResponseWriter, r *http.Request, p page) {
+	p.RequestID = requestStateFrom(r.Context()).id
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	code := p.Status
+	if code == 0 {
+		code = http.StatusOK
+	}
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		_ = pageTemplate.Execute(w, p)
+	}
+}
+
+// fail answers an error as HTML to browsers and as JSON to everyone else.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, title, message string) {
+	if wantsHTML(r) {
+		renderPage(w, r, page{Status: status, Title: title, Message: message})
+		return
+	}
+	writeJSONError(w, status, strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_")), message)
+}
+
+func wantsHTML(r *http.Request) bool {
+	return strings.Contains(strings.ToLower(r.Header.Get("Accept")), "text/html")
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "message": message})
+}

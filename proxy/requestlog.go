@@ -1,0 +1,113 @@
+package proxy
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// requestState is what one request carries from authentication to the
+// upstream rewrite and the access log.
+type requestState struct {
+	id   string
+	auth *authenticated
+}
+
+type requestStateKey struct{}
+
+// requestStateFrom returns the request's state; a request that did not pass
+// through withRequestLog gets a fresh, empty one rather than a panic.
+func requestStateFrom(ctx context.Context) *requestState {
+	if st, ok := ctx.Value(requestStateKey{}).(*requestState); ok {
+		return st
+	}
+	return &requestState{}
+}
+
+// withRequestLog assigns the request id and writes one access line per
+// request: method, path without query, status, duration, request id, user.
+// Never the query (it may hold codes), never a header value.
+func withRequestLog(logger *zap.Logger, trustedPeer bool, w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
+	started := time.Now()
+	st := &requestState{id: requestID(r, trustedPeer)}
+	w.Header().Set("X-Request-Id", st.id)
+	rec := &statusRecorder{ResponseWriter: w}
+	next(rec, r.WithContext(context.WithValue(r.Context(), requestStateKey{}, st)))
+	if ce := logger.Check(zapcore.InfoLevel, "request"); ce != nil {
+		sub := ""
+		if st.auth != nil {
+			sub = st.auth.session.Subject
+		}
+		ce.Write(
+			zap.String("method", r.Method),
+			zap.String("path", r.URL.Path),
+			zap.Int("status", rec.status()),
+			zap.Duration("duration", time.Since(started)),
+			zap.String("request_id", st.id),
+			zap.String("user", sub),
+		)
+	}
+}
+
+// requestID keeps a trusted proxy's id so one request can be traced across
+// hops; from anyone else it makes a new one.
+func requestID(r *http.Request, trustedPeer bool) string {
+	if trustedPeer {
+		if id := r.Header.Get("X-Request-Id"); validRequestID(id) {
+			return id
+		}
+	}
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if c <= 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// statusRecorder remembers the status code. Unwrap lets
+// http.ResponseController reach Flush and Hijack, so streaming responses and
+// WebSocket upgrades pass through.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.code == 0 {
+		s.code = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.code == 0 {
+		s.code = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (s *statusRecorder) status() int {
+	if s.code == 0 {
+		// Hijacked connections (WebSocket) never write a status through us.
+		return http.StatusSwitchingProtocols
+	}
+	return s.code
+}

@@ -1,0 +1,115 @@
+package proxy
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/pkg/identity"
+	"github.com/gatehouse/gatehouse/pkg/session"
+)
+
+// newReverseProxy builds the upstream proxy. Identity headers are set only in
+// Rewrite, on the outgoing request, after hop-by-hop headers are gone: a client
+// cannot name them in Connection to have them removed, and its own copies are
+// deleted first.
+func (h *Handler) newReverseProxy(target *url.URL) *httputil.ReverseProxy {
+	return &httputil.ReverseProxy{
+		Rewrite:      h.rewrite(target),
+		Transport:    newTransport(),
+		ErrorHandler: h.upstreamError,
+	}
+}
+
+// newTransport keeps enough idle connections for a busy sidecar: Go's default
+// of two per host makes most requests open a new connection under load.
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: nil, // the upstream is addressed directly, never via HTTP_PROXY
+		DialContext: (&net.Dialer{
+			Timeout:   10 * time.Second,
+			KeepAlive: 30 * time.Second,
+		}).DialContext,
+		ForceAttemptHTTP2:     false,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
+	return func(pr *httputil.ProxyRequest) {
+		st := requestStateFrom(pr.In.Context())
+		trusted := h.strip.trusts(pr.In)
+
+		pr.SetURL(target)
+		// Legacy apps build absolute links from Host: keep the one the browser used.
+		pr.Out.Host = pr.In.Host
+
+		h.strip.strip(pr.Out.Header, trusted)
+		removeOwnCookies(pr.Out.Header, h.cookies.isOwnCookie)
+
+		if trusted {
+			pr.SetXForwarded() // appends the peer to the trusted chain
+		} else {
+			if peer, ok := peerAddr(pr.In); ok {
+				pr.Out.Header.Set("X-Forwarded-For", peer.String())
+			}
+			pr.Out.Header.Set("X-Forwarded-Host", pr.In.Host)
+			proto := "http"
+			if pr.In.TLS != nil {
+				proto = "https"
+			}
+			pr.Out.Header.Set("X-Forwarded-Proto", proto)
+		}
+		pr.Out.Header.Set("X-Request-Id", st.id)
+
+		if st.auth == nil {
+			return
+		}
+		headers, truncated := h.mapper.Headers(st.auth.session)
+		for _, hd := range headers {
+			pr.Out.Header.Set(hd.Name, hd.Value)
+		}
+		if truncated {
+			h.logger.Warn("identity headers truncated to identity.max_header_bytes",
+				zap.String("user", st.auth.session.Subject))
+		}
+		if h.cfg.Upstream.PassAccessToken {
+			h.setAccessToken(pr, st.auth)
+		}
+	}
+}
+
+func (h *Handler) setAccessToken(pr *httputil.ProxyRequest, auth *authenticated) {
+	tokens, err := session.Open(auth.key, auth.session.ID, auth.session.Sealed)
+	if err != nil {
+		h.logger.Warn("open session tokens", zap.String("session", session.HashID(auth.session.ID)), zap.Error(err))
+		return
+	}
+	if v := identity.Sanitize(tokens.AccessToken); v != "" {
+		pr.Out.Header.Set("X-Forwarded-Access-Token", v)
+	}
+}
+
+// upstreamError answers 502 (or 504 on a timeout) when the upstream cannot be
+// reached; the client's own cancellation is not the upstream's fault.
+func (h *Handler) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, r.Context().Err()) && r.Context().Err() != nil {
+		return
+	}
+	status := http.StatusBadGateway
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		status = http.StatusGatewayTimeout
+	}
+	h.logger.Warn("upstream request failed", zap.String("path", r.URL.Path), zap.Error(err))
+	h.fail(w, r, status, "Upstream unavailable", "The application behind the login did not answer. Please try again.")
+}
