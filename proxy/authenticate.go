@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/gatehouse/gatehouse/pkg/metrics"
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
 
@@ -54,6 +55,8 @@ func (h *Handler) live(ctx context.Context, s *session.Session) bool {
 	}
 	if err := h.store.Delete(ctx, s.ID); err != nil {
 		h.logger.Warn("delete expired session", zap.String("session", session.HashID(s.ID)), zap.Error(err))
+	} else {
+		h.metrics.SessionDeleted(metrics.DeletedExpired)
 	}
 	return false
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/config"
 	"github.com/gatehouse/gatehouse/pkg/identity"
+	"github.com/gatehouse/gatehouse/pkg/metrics"
 	"github.com/gatehouse/gatehouse/pkg/oidcclient"
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
@@ -29,6 +30,7 @@ type Handler struct {
 	oidc     *oidcclient.Client
 	mapper   *identity.Mapper
 	logger   *zap.Logger
+	metrics  *metrics.Metrics // nil: no metrics
 	cookies  cookieJar
 	strip    stripper
 	upstream *httputil.ReverseProxy
@@ -41,8 +43,8 @@ type paths struct {
 	start, callback, logout string
 }
 
-// New builds the handler. cfg must have passed config validation.
-func New(cfg *config.Config, store session.Store, oidc *oidcclient.Client, logger *zap.Logger) (*Handler, error) {
+// New builds the handler. cfg must have passed config validation; m may be nil.
+func New(cfg *config.Config, store session.Store, oidc *oidcclient.Client, m *metrics.Metrics, logger *zap.Logger) (*Handler, error) {
 	upstreamURL, err := url.Parse(cfg.Upstream.URL)
 	if err != nil {
 		return nil, err // validated already; kept for safety
@@ -57,6 +59,7 @@ func New(cfg *config.Config, store session.Store, oidc *oidcclient.Client, logge
 		oidc:    oidc,
 		mapper:  identity.NewMapper(cfg.Identity.Headers, cfg.Identity.MaxHeaderBytes),
 		logger:  logger,
+		metrics: m,
 		cookies: cookies,
 		rd:      newRedirectValidator(cfg.PublicURL, cfg.AllowedRedirectHosts),
 		paths: paths{
@@ -96,6 +99,7 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
 	auth, err := h.authenticate(r)
 	if err != nil {
+		h.metrics.Request(metrics.OutcomeStoreUnavailable)
 		h.storeUnavailable(w, r, err)
 		return
 	}

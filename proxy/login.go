@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 
+	"github.com/gatehouse/gatehouse/pkg/metrics"
 	"github.com/gatehouse/gatehouse/pkg/oidcclient"
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
@@ -38,9 +39,11 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.cookies.setLogin(w, ls); err != nil {
 		h.logger.Error("set login cookie", zap.Error(err))
+		h.metrics.LoginFailed(metrics.LoginInternalError)
 		h.fail(w, r, http.StatusInternalServerError, "Login failed", "Could not start the login.")
 		return
 	}
+	h.metrics.LoginStarted()
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, authURL, http.StatusFound)
 }
@@ -79,6 +82,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 
 	first, err := h.store.Claim(r.Context(), "login:"+hashToken(state), loginStateTTL)
 	if err != nil {
+		h.metrics.LoginFailed(metrics.LoginStoreUnavailable)
 		h.storeUnavailable(w, r, err)
 		return
 	}
@@ -110,31 +114,39 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		IDToken: res.IDToken, AccessToken: res.AccessToken, RefreshToken: res.RefreshToken,
 	}); err != nil {
 		h.logger.Error("seal session tokens", zap.Error(err))
+		h.metrics.LoginFailed(metrics.LoginInternalError)
 		h.fail(w, r, http.StatusInternalServerError, "Login failed", "Could not create the session.")
 		return
 	}
 	if err := h.store.Save(r.Context(), s, h.sessionTTL(s)); err != nil {
+		h.metrics.LoginFailed(metrics.LoginStoreUnavailable)
 		h.storeUnavailable(w, r, err)
 		return
 	}
+	h.metrics.SessionCreated()
 	// A login replaces whatever session this browser had (no fixation, no leftovers).
 	for _, old := range h.cookies.sessionRefs(r) {
 		if err := h.store.Delete(r.Context(), old.ID); err != nil {
 			h.logger.Warn("delete replaced session", zap.String("session", session.HashID(old.ID)), zap.Error(err))
+		} else {
+			h.metrics.SessionDeleted(metrics.DeletedReplaced)
 		}
 	}
 	if err := h.cookies.setSession(w, sessionRef{ID: s.ID, Key: key}); err != nil {
 		h.logger.Error("set session cookie", zap.Error(err))
+		h.metrics.LoginFailed(metrics.LoginInternalError)
 		h.fail(w, r, http.StatusInternalServerError, "Login failed", "Could not create the session.")
 		return
 	}
 	h.logger.Info("login completed", zap.String("user", s.Subject), zap.String("session", session.HashID(s.ID)),
 		zap.String("request_id", requestStateFrom(r.Context()).id))
+	h.metrics.LoginCompleted()
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, ls.RD, http.StatusFound)
 }
 
 func (h *Handler) loginRejected(w http.ResponseWriter, r *http.Request, status int, reason string) {
+	h.metrics.LoginFailed(metrics.LoginInvalidCallback)
 	h.logger.Info("login callback rejected", zap.String("reason", reason),
 		zap.String("request_id", requestStateFrom(r.Context()).id))
 	renderPage(w, r, page{
@@ -165,6 +177,7 @@ func (h *Handler) providerError(w http.ResponseWriter, r *http.Request, code, rd
 		code = "other"
 	}
 	h.logger.Info("login failed at the provider", zap.String("error", code))
+	h.metrics.LoginFailed(metrics.LoginProviderError)
 	renderPage(w, r, page{
 		Status: status, Title: "Sign-in failed", Message: message,
 		Link: h.startURL(rd), LinkText: "Try again",
@@ -172,6 +185,7 @@ func (h *Handler) providerError(w http.ResponseWriter, r *http.Request, code, rd
 }
 
 func (h *Handler) loginFailedPage(w http.ResponseWriter, r *http.Request, status int, rd string) {
+	h.metrics.LoginFailed(metrics.LoginExchangeFailed)
 	renderPage(w, r, page{
 		Status: status, Title: "Sign-in failed",
 		Message: "The identity provider's answer could not be verified, so you were not signed in.",
@@ -181,6 +195,7 @@ func (h *Handler) loginFailedPage(w http.ResponseWriter, r *http.Request, status
 
 func (h *Handler) providerUnavailable(w http.ResponseWriter, r *http.Request, err error) {
 	h.logger.Warn("identity provider unavailable", zap.Error(err))
+	h.metrics.LoginFailed(metrics.LoginProviderUnavailable)
 	h.fail(w, r, http.StatusServiceUnavailable, "Sign-in unavailable",
 		"The identity provider cannot be reached right now. Please try again in a moment.")
 }

@@ -5,6 +5,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/gatehouse/gatehouse/pkg/metrics"
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
 
@@ -22,8 +23,10 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 			h.storeUnavailable(w, r, err)
 			return
 		}
+		h.metrics.SessionDeleted(metrics.DeletedLogout)
 		h.logger.Info("logout", zap.String("session", session.HashID(ref.ID)))
 	}
+	h.metrics.Logout(metrics.LogoutUser)
 	if rd := r.URL.Query().Get("rd"); rd != "" {
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, h.rd.Validate(rd), http.StatusFound)

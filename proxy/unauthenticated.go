@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/pkg/metrics"
 )
 
 // unauthenticated answers a request without a live session: a browser
@@ -11,9 +13,11 @@ import (
 // (XHR, API clients, non-GET) gets 401, since a redirect would only confuse it.
 func (h *Handler) unauthenticated(w http.ResponseWriter, r *http.Request) {
 	if !isBrowserNavigation(r) {
+		h.metrics.Request(metrics.OutcomeUnauthorized)
 		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "login required")
 		return
 	}
+	h.metrics.Request(metrics.OutcomeRedirectedToLogin)
 	target := h.cfg.PublicURL + h.paths.start + "?rd=" + url.QueryEscape(r.URL.RequestURI())
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusFound)

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gatehouse/gatehouse/pkg/identity"
+	"github.com/gatehouse/gatehouse/pkg/metrics"
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
 
@@ -21,7 +22,7 @@ import (
 func (h *Handler) newReverseProxy(target *url.URL) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
 		Rewrite:      h.rewrite(target),
-		Transport:    newTransport(),
+		Transport:    h.timedTransport(newTransport()),
 		ErrorHandler: h.upstreamError,
 	}
 }
@@ -105,6 +106,7 @@ func (h *Handler) upstreamError(w http.ResponseWriter, r *http.Request, err erro
 	if errors.Is(err, r.Context().Err()) && r.Context().Err() != nil {
 		return
 	}
+	h.metrics.Request(metrics.OutcomeUpstreamError)
 	status := http.StatusBadGateway
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

@@ -11,9 +11,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/gatehouse/gatehouse/pkg/config"
+	"github.com/gatehouse/gatehouse/pkg/metrics"
 	"github.com/gatehouse/gatehouse/pkg/oidcclient"
 	"github.com/gatehouse/gatehouse/pkg/session"
 	"github.com/gatehouse/gatehouse/pkg/session/memory"
@@ -34,10 +36,13 @@ type Server struct {
 // New builds a server. Nothing is contacted yet: the store and the provider
 // may be down at start; gatehouse then answers 503 until they are back.
 func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
+	registry := prometheus.NewRegistry()
+	m := metrics.New(registry)
 	store, err := newStore(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
+	store = m.InstrumentStore(store)
 	oidc := oidcclient.New(oidcclient.Options{
 		Issuer:       cfg.OIDC.Issuer,
 		ClientID:     cfg.OIDC.ClientID,
@@ -47,7 +52,8 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 		AuthMethod:   cfg.OIDC.TokenAuthMethod,
 		ClockSkew:    cfg.OIDC.ClockSkew,
 	}, logger)
-	handler, err := proxy.New(cfg, store, oidc, logger)
+	metrics.RegisterReadiness(registry, oidc.Ready)
+	handler, err := proxy.New(cfg, store, oidc, m, logger)
 	if err != nil {
 		_ = store.Close()
 		return nil, fmt.Errorf("build request handler: %w", err)
@@ -63,7 +69,7 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 		ErrorLog:          zap.NewStdLog(logger.Named("http")),
 	}
 	s.ops = &http.Server{
-		Handler:           newOpsHandler(store, oidc),
+		Handler:           newOpsHandler(store, oidc, registry),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       cfg.Server.IdleTimeout,
 		ErrorLog:          zap.NewStdLog(logger.Named("ops")),

@@ -1,0 +1,254 @@
+// Package metrics defines gatehouse's Prometheus metrics. Everything is
+// registered on the Registerer given to New (the ops listener's private
+// registry), never on a global one, so two gatehouse instances in one process
+// (tests, the demo) keep their numbers apart.
+//
+// Every method is safe on a nil *Metrics and then does nothing: code paths
+// built without metrics (unit tests) need no stub.
+package metrics
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const namespace = "gatehouse"
+
+// Outcome is how gatehouse answered a request for the protected application.
+// Every such request ends in at most one outcome (a client that hangs up
+// before the upstream answers is counted in none).
+type Outcome string
+
+// The request outcomes.
+const (
+	OutcomeProxied           Outcome = "proxied"             // the upstream answered (any status)
+	OutcomeRedirectedToLogin Outcome = "redirected_to_login" // browser navigation without a session: 302 to start
+	OutcomeUnauthorized      Outcome = "unauthorized"        // non-browser request without a session: 401
+	OutcomeForbidden         Outcome = "forbidden"           // logged in but denied by authorization: 403
+	OutcomeStoreUnavailable  Outcome = "store_unavailable"   // the session store did not answer: 503
+	OutcomeUpstreamError     Outcome = "upstream_error"      // the upstream could not be reached: 502/504
+)
+
+// LoginFailure is why a login attempt did not end in a session.
+type LoginFailure string
+
+// The login failure reasons.
+const (
+	LoginInvalidCallback     LoginFailure = "invalid_callback"     // missing, unknown, reused or foreign state; missing code
+	LoginProviderError       LoginFailure = "provider_error"       // the provider answered error=… (e.g. access_denied)
+	LoginExchangeFailed      LoginFailure = "exchange_failed"      // code exchange or ID token validation failed
+	LoginProviderUnavailable LoginFailure = "provider_unavailable" // discovery not loaded: /start or /callback answered 503
+	LoginStoreUnavailable    LoginFailure = "store_unavailable"    // the session store did not answer
+	LoginInternalError       LoginFailure = "internal_error"       // cookie or sealing failure
+)
+
+// RefreshResult is the result of refreshing a session's access token.
+type RefreshResult string
+
+// The refresh results.
+const (
+	RefreshOK     RefreshResult = "ok"
+	RefreshFailed RefreshResult = "failed"
+)
+
+// LogoutKind is what ended a login.
+type LogoutKind string
+
+// The logout kinds.
+const (
+	LogoutUser         LogoutKind = "user"         // the browser called the logout endpoint
+	LogoutBackChannel  LogoutKind = "backchannel"  // the provider sent a back-channel logout token
+	LogoutFrontChannel LogoutKind = "frontchannel" // the provider's front-channel logout page
+	LogoutRevoke       LogoutKind = "revoke"       // an operator revoked sessions
+)
+
+// DeleteReason is why a session was deleted from the store.
+type DeleteReason string
+
+// The session delete reasons.
+const (
+	DeletedLogout        DeleteReason = "logout"         // any logout kind
+	DeletedReplaced      DeleteReason = "replaced"       // the same browser logged in again
+	DeletedExpired       DeleteReason = "expired"        // idle or absolute timeout seen on a request
+	DeletedRefreshFailed DeleteReason = "refresh_failed" // the provider refused the refresh token
+)
+
+var (
+	allOutcomes      = []Outcome{OutcomeProxied, OutcomeRedirectedToLogin, OutcomeUnauthorized, OutcomeForbidden, OutcomeStoreUnavailable, OutcomeUpstreamError}
+	allLoginFailures = []LoginFailure{LoginInvalidCallback, LoginProviderError, LoginExchangeFailed, LoginProviderUnavailable, LoginStoreUnavailable, LoginInternalError}
+	allRefresh       = []RefreshResult{RefreshOK, RefreshFailed}
+	allLogoutKinds   = []LogoutKind{LogoutUser, LogoutBackChannel, LogoutFrontChannel, LogoutRevoke}
+	allDeleteReasons = []DeleteReason{DeletedLogout, DeletedReplaced, DeletedExpired, DeletedRefreshFailed}
+)
+
+// Metrics holds gatehouse's collectors.
+type Metrics struct {
+	requests         *prometheus.CounterVec
+	loginsStarted    prometheus.Counter
+	loginsCompleted  prometheus.Counter
+	loginsFailed     *prometheus.CounterVec
+	refreshes        *prometheus.CounterVec
+	logouts          *prometheus.CounterVec
+	sessionsCreated  prometheus.Counter
+	sessionsDeleted  *prometheus.CounterVec
+	upstreamDuration *prometheus.HistogramVec
+	storeDuration    *prometheus.HistogramVec
+}
+
+// New creates the collectors and registers them on reg. Every known label
+// value starts at zero, so dashboards and rate() see a series before the
+// first event.
+func New(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "requests_total",
+			Help: "Requests for the protected application, by outcome.",
+		}, []string{"outcome"}),
+		loginsStarted: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "logins_started_total",
+			Help: "Logins started: redirects to the identity provider.",
+		}),
+		loginsCompleted: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "logins_completed_total",
+			Help: "Logins completed: callbacks that created a session.",
+		}),
+		loginsFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "logins_failed_total",
+			Help: "Login attempts that did not create a session, by reason.",
+		}, []string{"reason"}),
+		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "token_refreshes_total",
+			Help: "Access token refreshes with the refresh token, by result.",
+		}, []string{"result"}),
+		logouts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "logouts_total",
+			Help: "Logouts handled, by kind.",
+		}, []string{"kind"}),
+		sessionsCreated: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: namespace, Name: "sessions_created_total",
+			Help: "Sessions created (one per completed login).",
+		}),
+		sessionsDeleted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "sessions_deleted_total",
+			Help: "Sessions deleted by gatehouse, by reason (sessions that expire in Redis by TTL are not seen).",
+		}, []string{"reason"}),
+		upstreamDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "upstream_request_duration_seconds",
+			Help:    "Time until the upstream's response headers, by status class (2xx…5xx, or error).",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"code"}),
+		storeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace, Name: "store_operation_duration_seconds",
+			Help:    "Session store call latency, by operation and result (ok, not_found, error).",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"operation", "result"}),
+	}
+	reg.MustRegister(m.requests, m.loginsStarted, m.loginsCompleted, m.loginsFailed, m.refreshes,
+		m.logouts, m.sessionsCreated, m.sessionsDeleted, m.upstreamDuration, m.storeDuration)
+	for _, v := range allOutcomes {
+		m.requests.WithLabelValues(string(v))
+	}
+	for _, v := range allLoginFailures {
+		m.loginsFailed.WithLabelValues(string(v))
+	}
+	for _, v := range allRefresh {
+		m.refreshes.WithLabelValues(string(v))
+	}
+	for _, v := range allLogoutKinds {
+		m.logouts.WithLabelValues(string(v))
+	}
+	for _, v := range allDeleteReasons {
+		m.sessionsDeleted.WithLabelValues(string(v))
+	}
+	return m
+}
+
+// RegisterReadiness adds a gauge that reads ready() at every scrape: 1 when
+// the identity provider's discovery document is loaded, 0 while it is not.
+func RegisterReadiness(reg prometheus.Registerer, ready func() bool) {
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: namespace, Name: "oidc_provider_ready",
+		Help: "1 when the identity provider's discovery document is loaded, else 0.",
+	}, func() float64 {
+		if ready() {
+			return 1
+		}
+		return 0
+	}))
+}
+
+// Request counts one request for the protected application.
+func (m *Metrics) Request(o Outcome) {
+	if m != nil {
+		m.requests.WithLabelValues(string(o)).Inc()
+	}
+}
+
+// LoginStarted counts a redirect to the identity provider.
+func (m *Metrics) LoginStarted() {
+	if m != nil {
+		m.loginsStarted.Inc()
+	}
+}
+
+// LoginCompleted counts a login that created a session.
+func (m *Metrics) LoginCompleted() {
+	if m != nil {
+		m.loginsCompleted.Inc()
+	}
+}
+
+// LoginFailed counts a login attempt that ended without a session.
+func (m *Metrics) LoginFailed(reason LoginFailure) {
+	if m != nil {
+		m.loginsFailed.WithLabelValues(string(reason)).Inc()
+	}
+}
+
+// Refresh counts an access token refresh.
+func (m *Metrics) Refresh(result RefreshResult) {
+	if m != nil {
+		m.refreshes.WithLabelValues(string(result)).Inc()
+	}
+}
+
+// Logout counts a handled logout.
+func (m *Metrics) Logout(kind LogoutKind) {
+	if m != nil {
+		m.logouts.WithLabelValues(string(kind)).Inc()
+	}
+}
+
+// SessionCreated counts a new session.
+func (m *Metrics) SessionCreated() {
+	if m != nil {
+		m.sessionsCreated.Inc()
+	}
+}
+
+// SessionDeleted counts a session gatehouse deleted.
+func (m *Metrics) SessionDeleted(reason DeleteReason) {
+	if m != nil {
+		m.sessionsDeleted.WithLabelValues(string(reason)).Inc()
+	}
+}
+
+// ObserveUpstream records how long the upstream took to send its response
+// headers. status is 0 when err is not nil.
+func (m *Metrics) ObserveUpstream(status int, err error, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.upstreamDuration.WithLabelValues(statusClass(status, err)).Observe(d.Seconds())
+}
+
+func statusClass(status int, err error) string {
+	switch {
+	case err != nil || status < 100 || status > 599:
+		return "error"
+	default:
+		return strconv.Itoa(status/100) + "xx"
+	}
+}
