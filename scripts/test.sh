@@ -76,7 +76,7 @@ go vet ./...
 (cd helm/gatehouse/tests && go vet ./...)
 
 if tool golangci-lint "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_VERSION" \
-  "golangci-lint version | grep -q ' ${GOLANGCI_VERSION#v} '"; then
+  "go version -m $gobin/golangci-lint | grep -q 'golangci-lint/v2.*$GOLANGCI_VERSION'"; then
   echo "==> golangci-lint"
   golangci-lint run ./...
 fi
@@ -101,13 +101,14 @@ if tool govulncheck "golang.org/x/vuln/cmd/govulncheck@$GOVULNCHECK_VERSION" \
   GOTOOLCHAIN=${toolchain:-local} govulncheck -db "file://$vulndb" ./...
 fi
 
-if tool helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" "helm version --short | grep -q '^$HELM_VERSION'"; then
+if tool helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" "go version -m $gobin/helm | grep -q 'helm.sh/helm/v3.*$HELM_VERSION'"; then
   echo "==> helm lint"
   helmhome=$(mktemp -d)
   trap 'rm -rf "$helmhome"' EXIT
   export HELM_CONFIG_HOME=$helmhome/config HELM_CACHE_HOME=$helmhome/cache HELM_DATA_HOME=$helmhome/data
   helm lint --strict helm/gatehouse
   for values in examples/helm/*.yaml; do
+    echo "    with $values"
     helm lint --strict helm/gatehouse -f "$values"
   done
 fi
