@@ -49,6 +49,12 @@ type Config struct {
 	// Identity says how the user's identity is passed to the upstream
 	// (section identity).
 	Identity Identity `mapstructure:"identity"`
+	// Authorization decides who may reach which path (section authorization).
+	// Empty: every logged-in user may reach everything.
+	Authorization Authorization `mapstructure:"authorization"`
+	// Bearer lets API clients authenticate with a JWT from the provider instead
+	// of a session cookie (section bearer).
+	Bearer Bearer `mapstructure:"bearer"`
 	// Server holds the HTTP server limits (section server).
 	Server Server `mapstructure:"server"`
 	// Log holds the logging settings (section log).
@@ -174,6 +180,71 @@ type Identity struct {
 	MaxHeaderBytes int `mapstructure:"max_header_bytes"`
 }
 
+// Authorization is the access policy. A user passes a set of requirements
+// when: no email list is set, or the email is in allowed_emails, or its domain
+// is in allowed_email_domains; and no allowed_groups are set, or the user is in
+// one of them; and every required claim has its value. The top-level
+// requirements apply to every non-public path; the first rule whose path
+// matches adds its own requirements on top.
+type Authorization struct {
+	// AllowedEmails are the email addresses allowed in, compared without case
+	// (key authorization.allowed_emails, default empty: no email restriction).
+	AllowedEmails []string `mapstructure:"allowed_emails"`
+	// AllowedEmailDomains are the email domains allowed in, matched exactly
+	// without case; "*.example.gov" matches subdomains of example.gov only (key
+	// authorization.allowed_email_domains, default empty).
+	AllowedEmailDomains []string `mapstructure:"allowed_email_domains"`
+	// AllowedGroups: the user must be in at least one of these groups, compared
+	// exactly (key authorization.allowed_groups, default empty: no group
+	// restriction).
+	AllowedGroups []string `mapstructure:"allowed_groups"`
+	// RequiredClaims maps a claim name to the value it must have, compared as
+	// text ("true" matches a JSON true; for a list claim one element must
+	// match). Claim names are case-sensitive (key
+	// authorization.required_claims, default empty).
+	RequiredClaims map[string]string `mapstructure:"required_claims"`
+	// Rules add requirements per path; the first rule whose path matches the
+	// request applies (key authorization.rules, default empty). It can be set
+	// in the config file only.
+	Rules []Rule `mapstructure:"rules"`
+	// PublicPaths skip authentication: entries starting with "^" are regular
+	// expressions anchored on the cleaned, decoded path; the others are path
+	// prefixes matched at a segment boundary (key authorization.public_paths,
+	// default empty).
+	PublicPaths []string `mapstructure:"public_paths"`
+}
+
+// Rule narrows the policy for one path. Every list it sets is a requirement
+// in addition to the top-level ones.
+type Rule struct {
+	// Path is a clean path prefix matched at a segment boundary ("/admin"
+	// matches /admin, /admin/x and /admin;x, not /administrator), or a
+	// regular expression starting with "^" (required).
+	Path string `mapstructure:"path"`
+	// AllowedEmails, AllowedEmailDomains, AllowedGroups and RequiredClaims
+	// work as in Authorization.
+	AllowedEmails       []string          `mapstructure:"allowed_emails"`
+	AllowedEmailDomains []string          `mapstructure:"allowed_email_domains"`
+	AllowedGroups       []string          `mapstructure:"allowed_groups"`
+	RequiredClaims      map[string]string `mapstructure:"required_claims"`
+}
+
+// Bearer configures API clients that send "Authorization: Bearer <JWT>".
+type Bearer struct {
+	// Enabled accepts JWTs signed by the provider (checked against its JWKS,
+	// iss, aud, exp and nbf) in place of a session (key bearer.enabled, default
+	// false).
+	Enabled bool `mapstructure:"enabled"`
+	// Audiences: a token's aud must contain one of these; required when
+	// bearer.enabled is true (key bearer.audiences, default empty).
+	Audiences []string `mapstructure:"audiences"`
+	// PassAuthorizationHeader forwards the client's Authorization header to
+	// the upstream unchanged; otherwise it is removed from requests that were
+	// authenticated by a bearer token (key bearer.pass_authorization_header,
+	// default false).
+	PassAuthorizationHeader bool `mapstructure:"pass_authorization_header"`
+}
+
 // Server holds the limits of gatehouse's HTTP servers.
 type Server struct {
 	// MaxHeaderBytes is the largest request header block accepted; larger
@@ -233,6 +304,11 @@ func defaults() *Config {
 		Identity: Identity{
 			MaxHeaderBytes: 8192,
 		},
+		Authorization: Authorization{
+			AllowedEmails: []string{}, AllowedEmailDomains: []string{}, AllowedGroups: []string{},
+			RequiredClaims: map[string]string{}, Rules: []Rule{}, PublicPaths: []string{},
+		},
+		Bearer: Bearer{Audiences: []string{}},
 		Server: Server{
 			MaxHeaderBytes:    32768,
 			ReadHeaderTimeout: 10 * time.Second,

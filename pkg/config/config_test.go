@@ -122,6 +122,11 @@ func TestLoadDefaults(t *testing.T) {
 			},
 			MaxHeaderBytes: 8192,
 		},
+		Authorization: Authorization{
+			AllowedEmails: []string{}, AllowedEmailDomains: []string{}, AllowedGroups: []string{},
+			RequiredClaims: map[string]string{}, Rules: []Rule{}, PublicPaths: []string{},
+		},
+		Bearer: Bearer{Audiences: []string{}},
 		Server: Server{
 			MaxHeaderBytes:    32768,
 			ReadHeaderTimeout: 10 * time.Second,

@@ -65,6 +65,8 @@ func (c *Config) validate(skip map[string]bool) []error {
 	c.validateSession(&errs)
 	c.validateCookie(skip, &errs)
 	c.validateIdentity(&errs)
+	c.validateAuthorization(&errs)
+	c.validateBearer(&errs)
 	c.validateServer(&errs)
 
 	switch c.Log.Level {
