@@ -15,16 +15,25 @@ import (
 // steady-state requests read the session and write nothing.
 const touchInterval = time.Minute
 
-// authenticated is a request's verified login.
+// authenticated is a request's verified login: a stored session, or (with
+// bearer set) a validated bearer token whose session lives for this request.
 type authenticated struct {
 	session *session.Session
 	key     []byte // opens session.Sealed
+	bearer  string // the bearer token; "" for a cookie session
 }
 
-// authenticate resolves the session cookie to a live session. It returns nil,
-// nil when the request is not logged in (no cookie, broken cookie, unknown or
-// expired session) and an error only when the store cannot answer.
+// authenticate resolves the bearer token (when bearer.enabled) or else the
+// session cookie to a live session. It returns nil, nil when the request is
+// not logged in (no cookie, broken cookie, unknown or expired session);
+// errBearerRefused for a bearer token that does not validate; another error
+// when the store or the provider cannot answer.
 func (h *Handler) authenticate(r *http.Request) (*authenticated, error) {
+	if h.cfg.Bearer.Enabled {
+		if token, ok := bearerToken(r); ok {
+			return h.authenticateBearer(r, token)
+		}
+	}
 	// With several session cookies (e.g. one set for a parent domain by
 	// another app), the first that names a live session wins: header order is
 	// the browser's, so the choice is deterministic and never mixes identities.

@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/config"
 	"github.com/gatehouse/gatehouse/pkg/identity"
 	"github.com/gatehouse/gatehouse/pkg/oidcclient"
@@ -34,11 +36,13 @@ type Handler struct {
 	upstream *httputil.ReverseProxy
 	rd       redirectValidator
 	paths    paths
+	policy   *authz.Policy
 	now      func() time.Time
 }
 
 type paths struct {
 	start, callback, logout string
+	auth, userinfo          string
 }
 
 // New builds the handler. cfg must have passed config validation.
@@ -63,8 +67,13 @@ func New(cfg *config.Config, store session.Store, oidc *oidcclient.Client, logge
 			start:    cfg.PathPrefix + "/start",
 			callback: cfg.OIDC.RedirectPath,
 			logout:   cfg.PathPrefix + "/logout",
+			auth:     cfg.PathPrefix + "/auth",
+			userinfo: cfg.PathPrefix + "/userinfo",
 		},
 		now: time.Now,
+	}
+	if h.policy, err = authz.New(cfg.Authorization); err != nil {
+		return nil, err
 	}
 	h.strip = newStripper(h.mapper.Names(), cfg.TrustedProxyPrefixes)
 	h.upstream = h.newReverseProxy(upstreamURL)
@@ -86,21 +95,45 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 		h.callback(w, r)
 	case h.paths.logout:
 		h.logout(w, r)
+	case h.paths.auth:
+		h.forwardAuth(w, r)
+	case h.paths.userinfo:
+		h.userinfo(w, r)
 	default:
+		if strings.HasPrefix(r.URL.Path, h.paths.auth+"/") {
+			h.forwardAuth(w, r) // Envoy's ext_authz appends the original path
+			return
+		}
 		h.proxy(w, r)
 	}
 }
 
-// proxy serves an application request: authenticated requests go upstream,
-// the rest are sent to log in or refused.
+// proxy serves an application request: public paths go upstream as they are;
+// authenticated and allowed requests go upstream with the identity; the rest
+// are sent to log in or refused. Policy sees only the cleaned path.
 func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
+	p, err := authz.CleanPath(r.URL.EscapedPath())
+	if err != nil {
+		h.fail(w, r, http.StatusBadRequest, "Bad request",
+			"The request path contains an encoded slash, a backslash or a control character.")
+		return
+	}
+	if h.policy.Public(p) {
+		requestStateFrom(r.Context()).auth = h.optionalIdentity(r, p, true)
+		h.upstream.ServeHTTP(w, r)
+		return
+	}
 	auth, err := h.authenticate(r)
 	if err != nil {
-		h.storeUnavailable(w, r, err)
+		h.authFailed(w, r, err)
 		return
 	}
 	if auth == nil {
 		h.unauthenticated(w, r)
+		return
+	}
+	if !h.policy.Allows(p, auth.session) {
+		h.forbidden(w, r, auth)
 		return
 	}
 	requestStateFrom(r.Context()).auth = auth
