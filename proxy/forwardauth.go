@@ -107,7 +107,7 @@ func (h *Handler) originalRequest(r *http.Request) (originalRequest, error) {
 	hdr := r.Header
 	uri := firstHeader(hdr, "X-Original-Uri", "X-Forwarded-Uri")
 	method := firstHeader(hdr, "X-Forwarded-Method", "X-Original-Method")
-	if rest, ok := strings.CutPrefix(r.URL.EscapedPath(), h.paths.auth); ok && rest != "" && uri == "" {
+	if rest, ok := strings.CutPrefix(authz.WirePath(r.URL), h.paths.auth); ok && rest != "" && uri == "" {
 		uri, method = rest, r.Method
 		if r.URL.RawQuery != "" {
 			uri += "?" + r.URL.RawQuery
@@ -127,7 +127,7 @@ func (h *Handler) originalRequest(r *http.Request) (originalRequest, error) {
 	if err != nil {
 		return originalRequest{}, authz.ErrBadPath
 	}
-	p, err := authz.CleanPath(u.EscapedPath())
+	p, err := authz.CleanPath(authz.WirePath(u))
 	if err != nil {
 		return originalRequest{}, err
 	}

@@ -112,10 +112,10 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 // authenticated and allowed requests go upstream with the identity; the rest
 // are sent to log in or refused. Policy sees only the cleaned path.
 func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
-	p, err := authz.CleanPath(r.URL.EscapedPath())
+	p, err := authz.CleanPath(authz.WirePath(r.URL))
 	if err != nil {
 		h.fail(w, r, http.StatusBadRequest, "Bad request",
-			"The request path contains an encoded slash, a backslash or a control character.")
+			"The request path contains an encoded slash, a backslash, a \"#\" or a control character.")
 		return
 	}
 	if h.policy.Public(p) {

@@ -29,6 +29,7 @@ func TestCleanPath(t *testing.T) {
 		{in: "/a%00", bad: true},
 		{in: "/a%0d%0a", bad: true},
 		{in: "/a%zz", bad: true},
+		{in: "/admin#/public", bad: true},
 	}
 	for _, tc := range cases {
 		got, err := CleanPath(tc.in)

@@ -8,19 +8,19 @@ import (
 )
 
 // ErrBadPath marks a request path that gatehouse refuses to interpret: an
-// encoded slash or backslash, a backslash, a control character, or broken
-// percent-encoding. Upstreams disagree about what such paths mean, so any
+// encoded slash or backslash, a backslash, a control character, a raw "#"
+// (a fragment has no place in a request), or broken percent-encoding. Upstreams disagree about what such paths mean, so any
 // reading gatehouse chose could differ from the upstream's and open a bypass.
 var ErrBadPath = errors.New("authz: ambiguous request path")
 
-// CleanPath turns an escaped request path (as sent on the wire, without the
-// query) into the one form that policy is matched against: percent-decoded
+// CleanPath turns a request path as sent on the wire (without the query; see
+// WirePath) into the one form that policy is matched against: percent-decoded
 // once and cleaned with path.Clean, so "/%61dmin", "//admin", "/./admin" and
 // "/public/../admin" all become "/admin". The query string and fragment never
 // take part: callers pass the path alone.
 func CleanPath(escaped string) (string, error) {
 	lower := strings.ToLower(escaped)
-	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") {
+	if strings.Contains(lower, "%2f") || strings.Contains(lower, "%5c") || strings.Contains(escaped, "#") {
 		return "", ErrBadPath
 	}
 	decoded, err := url.PathUnescape(escaped)
@@ -36,6 +36,17 @@ func CleanPath(escaped string) (string, error) {
 		decoded = "/" + decoded
 	}
 	return path.Clean(decoded), nil
+}
+
+// WirePath is u's path exactly as it was sent. url.URL keeps the sent form in
+// RawPath whenever it differs from the default encoding of Path (so a raw "#"
+// stays visible to CleanPath); otherwise that default encoding is the sent
+// form.
+func WirePath(u *url.URL) string {
+	if u.RawPath != "" {
+		return u.RawPath
+	}
+	return u.EscapedPath()
 }
 
 // matcher is one public path or rule path.

@@ -13,6 +13,8 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -40,6 +42,7 @@ type options struct {
 	env      []string
 	idpOpts  []testidp.Option
 	upstream http.Handler
+	file     string // YAML config file content (keys the environment cannot set)
 }
 
 type option func(*options)
@@ -50,6 +53,7 @@ func withIDP(opts ...testidp.Option) option {
 	return func(o *options) { o.idpOpts = append(o.idpOpts, opts...) }
 }
 func withUpstream(h http.Handler) option { return func(o *options) { o.upstream = h } }
+func withConfigFile(yaml string) option  { return func(o *options) { o.file = yaml } }
 
 // startGate starts a provider, an upstream, and gatehouse through the same
 // config loading and server assembly that `gatehouse serve` uses.
@@ -81,7 +85,14 @@ func startGate(t *testing.T, opts ...option) *gate {
 			"GATEHOUSE_SESSION_REDIS_TIMEOUT=500ms")
 	}
 	env = append(env, o.env...)
-	cfg, err := config.Load("", env)
+	path := ""
+	if o.file != "" {
+		path = filepath.Join(t.TempDir(), "gatehouse.yaml")
+		if err := os.WriteFile(path, []byte(o.file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := config.Load(path, env)
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
