@@ -41,7 +41,7 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) {
 			requestStateFrom(r.Context()).auth = auth
 			h.setIdentity(w.Header(), auth)
 		}
-		w.WriteHeader(http.StatusAccepted)
+		h.accepted(w)
 		return
 	}
 	auth, err := h.authenticate(r)
@@ -62,20 +62,40 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	requestStateFrom(r.Context()).auth = auth
 	h.setIdentity(w.Header(), auth)
+	h.accepted(w)
+}
+
+// accepted writes the 202. Every identity header is present, empty when the
+// user has no such claim (or on a public path without login): proxies that
+// copy listed headers from the auth response (Envoy's
+// allowed_upstream_headers) then overwrite a client's copy instead of
+// leaving it in place.
+func (h *Handler) accepted(w http.ResponseWriter) {
+	for _, name := range h.mapper.Names() {
+		if _, ok := w.Header()[name]; !ok {
+			w.Header()[name] = []string{""}
+		}
+	}
 	w.WriteHeader(http.StatusAccepted)
 }
+
+// loginURLHeader carries, on forward-auth's 401, the login URL that returns
+// to the original request. nginx reads it with auth_request_set and
+// redirects there from its error_page: nginx itself cannot URL-escape rd.
+const loginURLHeader = "X-Gatehouse-Login-Url"
 
 // forwardAuthLogin answers 401. nginx ignores the body and redirects through
 // its error_page; Traefik shows the body to the browser as it is, so a browser
 // navigation gets a page that moves on to the login at once.
 func (h *Handler) forwardAuthLogin(w http.ResponseWriter, r *http.Request, orig originalRequest) {
+	start := h.startURL(h.originalRD(orig))
+	w.Header().Set(loginURLHeader, start)
 	navigation := isBrowserNavigation(r) &&
 		(orig.method == "" || orig.method == http.MethodGet || orig.method == http.MethodHead)
 	if !navigation {
 		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "login required")
 		return
 	}
-	start := h.startURL(h.originalRD(orig))
 	renderPage(w, r, page{
 		Status: http.StatusUnauthorized, Title: "Sign-in required",
 		Message: "Please sign in to continue.", Link: start, LinkText: "Sign in", Refresh: start,

@@ -1,7 +1,10 @@
 // Package proxy is gatehouse's request path. A request is routed (handler.go),
-// authenticated from its cookie (authenticate.go), and either proxied upstream
+// authenticated from its cookie or bearer token (authenticate.go, bearer.go),
+// authorized against the policy (authorize.go), and either proxied upstream
 // with identity headers (upstream.go, headers.go) or sent to log in
-// (unauthenticated.go, login.go). Logout is in logout.go.
+// (unauthenticated.go, login.go). Logout is in logout.go; forward-auth for
+// nginx, Traefik and Envoy in forwardauth.go; the identity JSON in
+// userinfo.go.
 package proxy
 
 import (

@@ -43,6 +43,8 @@ type options struct {
 	idpOpts  []testidp.Option
 	upstream http.Handler
 	file     string // YAML config file content (keys the environment cannot set)
+	mainLn   net.Listener
+	public   string // public_url when another server (nginx) fronts gatehouse
 }
 
 type option func(*options)
@@ -55,6 +57,12 @@ func withIDP(opts ...testidp.Option) option {
 func withUpstream(h http.Handler) option { return func(o *options) { o.upstream = h } }
 func withConfigFile(yaml string) option  { return func(o *options) { o.file = yaml } }
 
+// withFront runs gatehouse on ln behind a front proxy that browsers reach at
+// publicURL: gate.URL and the provider's redirect URI are then publicURL's.
+func withFront(ln net.Listener, publicURL string) option {
+	return func(o *options) { o.mainLn, o.public = ln, publicURL }
+}
+
 // startGate starts a provider, an upstream, and gatehouse through the same
 // config loading and server assembly that `gatehouse serve` uses.
 func startGate(t *testing.T, opts ...option) *gate {
@@ -63,9 +71,15 @@ func startGate(t *testing.T, opts ...option) *gate {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	mainLn := listen(t)
+	mainLn := o.mainLn
+	if mainLn == nil {
+		mainLn = listen(t)
+	}
 	opsLn := listen(t)
 	g := &gate{URL: "http://" + mainLn.Addr().String(), OpsURL: "http://" + opsLn.Addr().String()}
+	if o.public != "" {
+		g.URL = o.public
+	}
 	g.IDP = testidp.Start(t, []string{g.URL + "/oauth2/callback"}, o.idpOpts...)
 	g.Upstream = newRecorder(t, o.upstream)
 
