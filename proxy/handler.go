@@ -35,6 +35,8 @@ type Handler struct {
 	rd       redirectValidator
 	paths    paths
 	now      func() time.Time
+	// outageLog logs store outages at most once per interval (authenticate.go).
+	outageLog *zap.Logger
 }
 
 type paths struct {
@@ -66,6 +68,7 @@ func New(cfg *config.Config, store session.Store, oidc *oidcclient.Client, logge
 		},
 		now: time.Now,
 	}
+	h.outageLog = newOutageLogger(logger)
 	h.strip = newStripper(h.mapper.Names(), cfg.TrustedProxyPrefixes)
 	h.upstream = h.newReverseProxy(upstreamURL)
 	return h, nil
