@@ -56,3 +56,18 @@ func (s *Store) get(ctx context.Context, op, key string) (rueidis.RedisResult, e
 	}
 	return res, err
 }
+
+// doWrite runs a command that changes key. With the cache on, a PTTL of the
+// same key rides behind it in the same round trip, as a fence: Redis sends a
+// connection the invalidations caused by its own command right after that
+// command's reply, so once the fence's reply is in, this replica's cache has
+// dropped the key and its very next read of it goes to Redis. Both commands
+// share the key's slot, hence the node and the connection, also on Cluster.
+func (s *Store) doWrite(ctx context.Context, op, key string, build func(rueidis.Builder) rueidis.Completed) (rueidis.RedisResult, error) {
+	if s.cacheTTL == 0 {
+		return s.do(ctx, op, build)
+	}
+	return s.exec(ctx, op, func(ctx context.Context, cl rueidis.Client) rueidis.RedisResult {
+		return cl.DoMulti(ctx, build(cl.B()), cl.B().Pttl().Key(key).Build())[0]
+	})
+}

@@ -146,6 +146,14 @@ func (o Options) clientOption(tlsCfg *tls.Config) rueidis.ClientOption {
 		// silently serve cached sessions whose invalidations it can no longer
 		// receive for that long; bound it by the call timeout instead.
 		ConnWriteTimeout: o.Timeout,
+		// One connection per node. Redis sends the invalidation of a key to
+		// the connection that cached it; when that is also the connection
+		// that writes, the push arrives before the write's reply, so a
+		// logout on this replica is seen by its very next read. With
+		// several connections the write could travel on another one and a
+		// read right after it could still hit the cache. One auto-pipelined
+		// connection carries far more than a replica's session traffic.
+		PipelineMultiplex: -1,
 	}
 	if o.SentinelMaster != "" {
 		co.Sentinel = rueidis.SentinelOption{

@@ -127,7 +127,7 @@ func (s *Store) write(ctx context.Context, op string, sess *session.Session, ttl
 	if err != nil {
 		return fmt.Errorf("redis session store: encode session: %w", err)
 	}
-	res, err := s.do(ctx, op, func(b rueidis.Builder) rueidis.Completed {
+	res, err := s.doWrite(ctx, op, s.sessionKey(sess.ID), func(b rueidis.Builder) rueidis.Completed {
 		set := b.Set().Key(s.sessionKey(sess.ID)).Value(rueidis.BinaryString(data))
 		if onlyIfExists {
 			return set.Xx().PxMilliseconds(ms).Build()
@@ -146,7 +146,7 @@ func (s *Store) write(ctx context.Context, op string, sess *session.Session, ttl
 
 // Delete removes the session; a missing one is not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	_, err := s.do(ctx, "delete", func(b rueidis.Builder) rueidis.Completed {
+	_, err := s.doWrite(ctx, "delete", s.sessionKey(id), func(b rueidis.Builder) rueidis.Completed {
 		return b.Del().Key(s.sessionKey(id)).Build()
 	})
 	return err
