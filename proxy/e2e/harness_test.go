@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -40,6 +41,7 @@ type options struct {
 	env      []string
 	idpOpts  []testidp.Option
 	upstream http.Handler
+	shared   *shared // set by startPair or withRedis (shared_test.go)
 }
 
 type option func(*options)
@@ -59,10 +61,20 @@ func startGate(t *testing.T, opts ...option) *gate {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	mainLn := listen(t)
+	sh := o.shared
+	if sh == nil {
+		sh = &shared{}
+	}
+	mainLn := sh.mainLn
+	if mainLn == nil {
+		mainLn = listen(t)
+	}
 	opsLn := listen(t)
 	g := &gate{URL: "http://" + mainLn.Addr().String(), OpsURL: "http://" + opsLn.Addr().String()}
-	g.IDP = testidp.Start(t, []string{g.URL + "/oauth2/callback"}, o.idpOpts...)
+	g.IDP = sh.idp
+	if g.IDP == nil {
+		g.IDP = testidp.Start(t, []string{g.URL + "/oauth2/callback"}, o.idpOpts...)
+	}
 	g.Upstream = newRecorder(t, o.upstream)
 
 	env := []string{
@@ -71,13 +83,18 @@ func startGate(t *testing.T, opts ...option) *gate {
 		"GATEHOUSE_OIDC_ISSUER=" + g.IDP.Issuer,
 		"GATEHOUSE_OIDC_CLIENT_ID=" + g.IDP.ClientID,
 		"GATEHOUSE_OIDC_CLIENT_SECRET=" + g.IDP.ClientSecret,
-		"GATEHOUSE_COOKIE_SECRETS=" + randomSecret(),
+		"GATEHOUSE_COOKIE_SECRETS=" + cmp.Or(sh.cookieSecret, randomSecret()),
 		"GATEHOUSE_SESSION_STORE=" + o.store,
 		"GATEHOUSE_SERVER_SHUTDOWN_TIMEOUT=2s",
 	}
 	if o.store == "redis" {
-		g.Redis = redistest.Start(t)
-		env = append(env, "GATEHOUSE_SESSION_REDIS_ADDRESSES="+g.Redis.Addr(),
+		g.Redis = sh.redis
+		addrs := sh.redisAddrs
+		if addrs == nil {
+			g.Redis = redistest.Start(t)
+			addrs = []string{g.Redis.Addr()}
+		}
+		env = append(env, "GATEHOUSE_SESSION_REDIS_ADDRESSES="+strings.Join(addrs, ","),
 			"GATEHOUSE_SESSION_REDIS_TIMEOUT=500ms")
 	}
 	env = append(env, o.env...)
