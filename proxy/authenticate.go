@@ -7,9 +7,14 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
+
+// outageLogEvery spaces the "store unavailable" errors: during an outage every
+// request fails the same way, and one line per request would flood the log.
+const outageLogEvery = 10 * time.Second
 
 // touchInterval bounds how often the sliding idle timeout is written back:
 // steady-state requests read the session and write nothing.
@@ -95,7 +100,15 @@ func (h *Handler) sessionTTL(s *session.Session) time.Duration {
 // logged in, so it is neither let through nor sent to log in again (which
 // would loop).
 func (h *Handler) storeUnavailable(w http.ResponseWriter, r *http.Request, err error) {
-	h.logger.Error("session store unavailable", zap.String("path", r.URL.Path), zap.Error(err))
+	h.outageLog.Error("session store unavailable (logged at most every 10s)", zap.String("path", r.URL.Path), zap.Error(err))
 	h.fail(w, r, http.StatusServiceUnavailable, "Service unavailable",
 		"The login service cannot reach its session store. Please try again in a moment.")
+}
+
+// newOutageLogger samples logger: the first entry of each message per
+// outageLogEvery is written, the rest are dropped.
+func newOutageLogger(logger *zap.Logger) *zap.Logger {
+	return logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewSamplerWithOptions(c, outageLogEvery, 1, 0)
+	}))
 }

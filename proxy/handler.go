@@ -41,6 +41,8 @@ type Handler struct {
 	paths    paths
 	policy   *authz.Policy
 	now      func() time.Time
+	// outageLog logs store outages at most once per interval (authenticate.go).
+	outageLog *zap.Logger
 }
 
 type paths struct {
@@ -78,6 +80,7 @@ func New(cfg *config.Config, store session.Store, oidc *oidcclient.Client, logge
 	if h.policy, err = authz.New(cfg.Authorization); err != nil {
 		return nil, err
 	}
+	h.outageLog = newOutageLogger(logger)
 	h.strip = newStripper(h.mapper.Names(), cfg.TrustedProxyPrefixes)
 	h.upstream = h.newReverseProxy(upstreamURL)
 	return h, nil

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 declare -A need=(
   [redis-server]=redis-server
   [nginx]=nginx-light
+  [redis-cli]=redis-tools
 )
 
 missing=()

@@ -147,6 +147,35 @@ type Redis struct {
 	KeyPrefix string `mapstructure:"key_prefix"`
 	// Timeout bounds every Redis call (key session.redis.timeout, default 2s).
 	Timeout time.Duration `mapstructure:"timeout"`
+	// ClientCache is how long a session read may be answered from the
+	// server-assisted client-side cache; Redis invalidates a cached session on
+	// every replica the moment it changes or is deleted. 0 disables the cache
+	// (key session.redis.client_cache, default 1m).
+	ClientCache time.Duration `mapstructure:"client_cache"`
+	// TLS configures TLS to Redis and the Sentinels (section session.redis.tls).
+	TLS RedisTLS `mapstructure:"tls"`
+}
+
+// RedisTLS configures TLS towards Redis.
+type RedisTLS struct {
+	// Enabled turns TLS on (key session.redis.tls.enabled, default false).
+	Enabled bool `mapstructure:"enabled"`
+	// CAFile is a PEM file of the CAs that sign the Redis server certificate;
+	// empty means the system roots (key session.redis.tls.ca_file, default "").
+	CAFile string `mapstructure:"ca_file"`
+	// CertFile is the client certificate (PEM) for servers that require one;
+	// set together with key_file (key session.redis.tls.cert_file, default "").
+	CertFile string `mapstructure:"cert_file"`
+	// KeyFile is the client certificate's private key (PEM)
+	// (key session.redis.tls.key_file, default "").
+	KeyFile string `mapstructure:"key_file"`
+	// ServerName is the name checked in the server certificate; empty means
+	// the host of each address (key session.redis.tls.server_name, default "").
+	ServerName string `mapstructure:"server_name"`
+	// InsecureSkipVerify accepts any server certificate, for tests only;
+	// gatehouse logs a warning at startup (key
+	// session.redis.tls.insecure_skip_verify, default false).
+	InsecureSkipVerify bool `mapstructure:"insecure_skip_verify"`
 }
 
 // Cookie configures the session cookie and the keys that protect it.
@@ -295,9 +324,10 @@ func defaults() *Config {
 			AbsoluteTimeout: 24 * time.Hour,
 			RefreshBefore:   time.Minute,
 			Redis: Redis{
-				Addresses: []string{"127.0.0.1:6379"},
-				KeyPrefix: "gatehouse:",
-				Timeout:   2 * time.Second,
+				Addresses:   []string{"127.0.0.1:6379"},
+				KeyPrefix:   "gatehouse:",
+				Timeout:     2 * time.Second,
+				ClientCache: time.Minute,
 			},
 		},
 		Cookie: Cookie{Name: "gatehouse"},

@@ -14,8 +14,8 @@ import (
 )
 
 // newOpsHandler serves the ops listener: liveness, readiness and metrics.
-func newOpsHandler(store session.Store, oidc *oidcclient.Client) http.Handler {
-	registry := prometheus.NewRegistry()
+// registry also holds the series other parts registered (the Redis store's).
+func newOpsHandler(store session.Store, oidc *oidcclient.Client, registry *prometheus.Registry) http.Handler {
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	mux := http.NewServeMux()

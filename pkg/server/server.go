@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/gatehouse/gatehouse/pkg/config"
@@ -34,7 +35,9 @@ type Server struct {
 // New builds a server. Nothing is contacted yet: the store and the provider
 // may be down at start; gatehouse then answers 503 until they are back.
 func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
-	store, err := newStore(cfg, logger)
+	// One registry for the ops listener's /metrics, handed to whatever reports.
+	registry := prometheus.NewRegistry()
+	store, err := newStore(cfg, logger, registry)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +66,7 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 		ErrorLog:          zap.NewStdLog(logger.Named("http")),
 	}
 	s.ops = &http.Server{
-		Handler:           newOpsHandler(store, oidc),
+		Handler:           newOpsHandler(store, oidc, registry),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       cfg.Server.IdleTimeout,
 		ErrorLog:          zap.NewStdLog(logger.Named("ops")),
@@ -71,7 +74,7 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 	return s, nil
 }
 
-func newStore(cfg *config.Config, logger *zap.Logger) (session.Store, error) {
+func newStore(cfg *config.Config, logger *zap.Logger, reg prometheus.Registerer) (session.Store, error) {
 	switch cfg.Session.Store {
 	case "memory":
 		return memory.New(), nil
@@ -85,6 +88,16 @@ func newStore(cfg *config.Config, logger *zap.Logger) (session.Store, error) {
 			DB:             r.DB,
 			KeyPrefix:      r.KeyPrefix,
 			Timeout:        r.Timeout,
+			ClientCache:    r.ClientCache,
+			TLS: redisstore.TLSOptions{
+				Enabled:            r.TLS.Enabled,
+				CAFile:             r.TLS.CAFile,
+				CertFile:           r.TLS.CertFile,
+				KeyFile:            r.TLS.KeyFile,
+				ServerName:         r.TLS.ServerName,
+				InsecureSkipVerify: r.TLS.InsecureSkipVerify,
+			},
+			Registerer: reg,
 		}, logger.Named("redis"))
 		if err != nil {
 			return nil, fmt.Errorf("session.redis: %w", err)

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -44,7 +45,8 @@ type options struct {
 	upstream http.Handler
 	file     string // YAML config file content (keys the environment cannot set)
 	mainLn   net.Listener
-	public   string // public_url when another server (nginx) fronts gatehouse
+	public   string  // public_url when another server (nginx) fronts gatehouse
+	shared   *shared // set by startPair or withRedis (shared_test.go)
 }
 
 type option func(*options)
@@ -71,7 +73,14 @@ func startGate(t *testing.T, opts ...option) *gate {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	sh := o.shared
+	if sh == nil {
+		sh = &shared{}
+	}
 	mainLn := o.mainLn
+	if mainLn == nil {
+		mainLn = sh.mainLn
+	}
 	if mainLn == nil {
 		mainLn = listen(t)
 	}
@@ -80,7 +89,10 @@ func startGate(t *testing.T, opts ...option) *gate {
 	if o.public != "" {
 		g.URL = o.public
 	}
-	g.IDP = testidp.Start(t, []string{g.URL + "/oauth2/callback"}, o.idpOpts...)
+	g.IDP = sh.idp
+	if g.IDP == nil {
+		g.IDP = testidp.Start(t, []string{g.URL + "/oauth2/callback"}, o.idpOpts...)
+	}
 	g.Upstream = newRecorder(t, o.upstream)
 
 	env := []string{
@@ -89,13 +101,18 @@ func startGate(t *testing.T, opts ...option) *gate {
 		"GATEHOUSE_OIDC_ISSUER=" + g.IDP.Issuer,
 		"GATEHOUSE_OIDC_CLIENT_ID=" + g.IDP.ClientID,
 		"GATEHOUSE_OIDC_CLIENT_SECRET=" + g.IDP.ClientSecret,
-		"GATEHOUSE_COOKIE_SECRETS=" + randomSecret(),
+		"GATEHOUSE_COOKIE_SECRETS=" + cmp.Or(sh.cookieSecret, randomSecret()),
 		"GATEHOUSE_SESSION_STORE=" + o.store,
 		"GATEHOUSE_SERVER_SHUTDOWN_TIMEOUT=2s",
 	}
 	if o.store == "redis" {
-		g.Redis = redistest.Start(t)
-		env = append(env, "GATEHOUSE_SESSION_REDIS_ADDRESSES="+g.Redis.Addr(),
+		g.Redis = sh.redis
+		addrs := sh.redisAddrs
+		if addrs == nil {
+			g.Redis = redistest.Start(t)
+			addrs = []string{g.Redis.Addr()}
+		}
+		env = append(env, "GATEHOUSE_SESSION_REDIS_ADDRESSES="+strings.Join(addrs, ","),
 			"GATEHOUSE_SESSION_REDIS_TIMEOUT=500ms")
 	}
 	env = append(env, o.env...)
