@@ -40,6 +40,12 @@ func (h *Handler) authenticate(r *http.Request) (*authenticated, error) {
 		if !h.live(r.Context(), s) {
 			continue
 		}
+		if s, err = h.refreshIfDue(r.Context(), s, ref.Key); err != nil {
+			return nil, err
+		}
+		if s == nil {
+			continue // the refresh ended the session
+		}
 		h.touch(r.Context(), s)
 		return &authenticated{session: s, key: ref.Key}, nil
 	}
@@ -60,10 +66,14 @@ func (h *Handler) live(ctx context.Context, s *session.Session) bool {
 
 // touch slides the idle timeout, at most once per touchInterval. Update only
 // rewrites a session that still exists, so a request racing a logout cannot
-// bring the session back.
+// bring the session back. Close to a refresh it leaves the write to the
+// refresh (see touchGuard).
 func (h *Handler) touch(ctx context.Context, s *session.Session) {
 	now := h.now()
 	if now.Sub(s.LastSeenAt) < touchInterval {
+		return
+	}
+	if !s.RefreshAt.IsZero() && !now.Before(s.RefreshAt.Add(-touchGuard)) {
 		return
 	}
 	s.LastSeenAt = now

@@ -34,6 +34,7 @@ func (h *Handler) newSession(res *oidcclient.Result) (*session.Session, error) {
 		LastSeenAt:           now,
 		ExpiresAt:            now.Add(h.cfg.Session.AbsoluteTimeout),
 		AccessTokenExpiresAt: res.AccessTokenExpiresAt,
+		RefreshAt:            h.refreshAt(now, res.AccessTokenExpiresAt, res.RefreshToken != ""),
 	}
 	for _, claim := range h.cfg.Identity.Headers {
 		if standardClaims[claim] {

@@ -71,7 +71,7 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 	return s, nil
 }
 
-func newStore(cfg *config.Config, logger *zap.Logger) (session.Store, error) {
+func newStore(cfg *config.Config, logger *zap.Logger) (session.Backend, error) {
 	switch cfg.Session.Store {
 	case "memory":
 		return memory.New(), nil

@@ -43,6 +43,9 @@ type Session struct {
 	// AccessTokenExpiresAt lets the request path decide on a refresh without
 	// opening the sealed tokens.
 	AccessTokenExpiresAt time.Time `json:"at_exp,omitzero"`
+	// RefreshAt is when the request path refreshes the tokens; zero when it
+	// cannot (no refresh token, or an access token without expiry).
+	RefreshAt time.Time `json:"rf_at,omitzero"`
 
 	// Sealed is the AES-GCM sealed Tokens (see package seal in the proxy).
 	Sealed []byte `json:"tok,omitempty"`

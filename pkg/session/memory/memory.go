@@ -50,7 +50,7 @@ type entry struct {
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		now:      time.Now,
+		now:       time.Now,
 		sessions:  make(map[string]entry),
 		claims:    make(map[string]time.Time),
 		locks:     make(map[string]lock),

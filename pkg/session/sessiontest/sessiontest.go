@@ -97,6 +97,7 @@ func fullSession(t testing.TB) *session.Session {
 		LastSeenAt:           now,
 		ExpiresAt:            now.Add(24 * time.Hour),
 		AccessTokenExpiresAt: now.Add(5 * time.Minute),
+		RefreshAt:            now.Add(4 * time.Minute),
 		Sealed:               []byte{0, 1, 2, 0xfe, 0xff},
 	}
 }
@@ -113,6 +114,7 @@ func assertEqual(t *testing.T, got, want *session.Session) {
 		{"LastSeenAt", got.LastSeenAt, want.LastSeenAt},
 		{"ExpiresAt", got.ExpiresAt, want.ExpiresAt},
 		{"AccessTokenExpiresAt", got.AccessTokenExpiresAt, want.AccessTokenExpiresAt},
+		{"RefreshAt", got.RefreshAt, want.RefreshAt},
 	}
 	for _, tt := range times {
 		if !tt.got.Equal(tt.want) {
@@ -120,8 +122,8 @@ func assertEqual(t *testing.T, got, want *session.Session) {
 		}
 	}
 	g, w := *got, *want
-	g.CreatedAt, g.LastSeenAt, g.ExpiresAt, g.AccessTokenExpiresAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	w.CreatedAt, w.LastSeenAt, w.ExpiresAt, w.AccessTokenExpiresAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	g.CreatedAt, g.LastSeenAt, g.ExpiresAt, g.AccessTokenExpiresAt, g.RefreshAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	w.CreatedAt, w.LastSeenAt, w.ExpiresAt, w.AccessTokenExpiresAt, w.RefreshAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("session mismatch:\n got %#v\nwant %#v", g, w)
 	}
@@ -221,7 +223,7 @@ func testNoAliasing(t *testing.T, st session.Backend) {
 	s := fullSession(t)
 	want := fullSession(t)
 	want.ID = s.ID
-	want.CreatedAt, want.LastSeenAt, want.ExpiresAt, want.AccessTokenExpiresAt = s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.AccessTokenExpiresAt
+	want.CreatedAt, want.LastSeenAt, want.ExpiresAt, want.AccessTokenExpiresAt, want.RefreshAt = s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.AccessTokenExpiresAt, s.RefreshAt
 	mustSave(t, st, s, time.Hour)
 
 	// Changing the saved value afterwards must not change the stored one...
