@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -55,51 +56,73 @@ func withUpstream(h http.Handler) option { return func(o *options) { o.upstream 
 // config loading and server assembly that `gatehouse serve` uses.
 func startGate(t *testing.T, opts ...option) *gate {
 	t.Helper()
+	return startGates(t, 1, opts...)[0]
+}
+
+// startGates starts n gatehouse instances that share one provider, one
+// upstream, one config (cookie secrets included) and, with the redis store,
+// one redis-server: replicas behind a load balancer. Each listens on its own
+// port; a cookie of one is valid at the others (cookies ignore the port).
+func startGates(t *testing.T, n int, opts ...option) []*gate {
+	t.Helper()
 	o := options{store: "memory"}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	mainLn := listen(t)
-	opsLn := listen(t)
-	g := &gate{URL: "http://" + mainLn.Addr().String(), OpsURL: "http://" + opsLn.Addr().String()}
-	g.IDP = testidp.Start(t, []string{g.URL + "/oauth2/callback"}, o.idpOpts...)
-	g.Upstream = newRecorder(t, o.upstream)
-
-	env := []string{
-		"GATEHOUSE_PUBLIC_URL=" + g.URL,
-		"GATEHOUSE_UPSTREAM_URL=" + g.Upstream.URL,
-		"GATEHOUSE_OIDC_ISSUER=" + g.IDP.Issuer,
-		"GATEHOUSE_OIDC_CLIENT_ID=" + g.IDP.ClientID,
-		"GATEHOUSE_OIDC_CLIENT_SECRET=" + g.IDP.ClientSecret,
-		"GATEHOUSE_COOKIE_SECRETS=" + randomSecret(),
-		"GATEHOUSE_SESSION_STORE=" + o.store,
-		"GATEHOUSE_SERVER_SHUTDOWN_TIMEOUT=2s",
+	gates := make([]*gate, n)
+	mainLns, opsLns := make([]net.Listener, n), make([]net.Listener, n)
+	var redirects []string
+	for i := range gates {
+		mainLns[i], opsLns[i] = listen(t), listen(t)
+		gates[i] = &gate{URL: "http://" + mainLns[i].Addr().String(), OpsURL: "http://" + opsLns[i].Addr().String()}
+		redirects = append(redirects, gates[i].URL+"/oauth2/callback")
 	}
+	provider := testidp.Start(t, redirects, o.idpOpts...)
+	upstream := newRecorder(t, o.upstream)
+	var redis *redistest.Server
 	if o.store == "redis" {
-		g.Redis = redistest.Start(t)
-		env = append(env, "GATEHOUSE_SESSION_REDIS_ADDRESSES="+g.Redis.Addr(),
-			"GATEHOUSE_SESSION_REDIS_TIMEOUT=500ms")
+		redis = redistest.Start(t)
 	}
-	env = append(env, o.env...)
-	cfg, err := config.Load("", env)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	srv, err := server.New(cfg, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatalf("server: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, mainLn, opsLn) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+	secret := randomSecret()
+	for i, g := range gates {
+		g.IDP, g.Upstream, g.Redis = provider, upstream, redis
+		env := []string{
+			"GATEHOUSE_PUBLIC_URL=" + g.URL,
+			"GATEHOUSE_UPSTREAM_URL=" + g.Upstream.URL,
+			"GATEHOUSE_OIDC_ISSUER=" + g.IDP.Issuer,
+			"GATEHOUSE_OIDC_CLIENT_ID=" + g.IDP.ClientID,
+			"GATEHOUSE_OIDC_CLIENT_SECRET=" + g.IDP.ClientSecret,
+			"GATEHOUSE_COOKIE_SECRETS=" + secret,
+			"GATEHOUSE_SESSION_STORE=" + o.store,
+			"GATEHOUSE_SERVER_SHUTDOWN_TIMEOUT=2s",
 		}
-	})
-	g.waitReady(t)
-	return g
+		if redis != nil {
+			env = append(env, "GATEHOUSE_SESSION_REDIS_ADDRESSES="+redis.Addr(),
+				"GATEHOUSE_SESSION_REDIS_TIMEOUT=500ms")
+		}
+		env = append(env, o.env...)
+		cfg, err := config.Load("", env)
+		if err != nil {
+			t.Fatalf("config: %v", err)
+		}
+		srv, err := server.New(cfg, zaptest.NewLogger(t).Named(fmt.Sprintf("gate%d", i)))
+		if err != nil {
+			t.Fatalf("server: %v", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ctx, mainLns[i], opsLns[i]) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	for _, g := range gates {
+		g.waitReady(t)
+	}
+	return gates
 }
 
 func listen(t *testing.T) net.Listener {
