@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/redis/rueidis"
-
 )
 
 // redisClient talks to the gates' redis-server directly, as an attacker with
