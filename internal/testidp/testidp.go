@@ -82,10 +82,11 @@ type IDP struct {
 	accessTokenLifetime time.Duration
 	down                atomic.Bool
 
-	mu            sync.Mutex
-	counts        map[string]int
-	refreshGrants int
-	issued        []Tokens
+	mu             sync.Mutex
+	counts         map[string]int
+	refreshGrants  int
+	issued         []Tokens
+	refreshSubject string // fault.go
 }
 
 // Tokens are what one token response issued.
@@ -148,9 +149,7 @@ func Start(t testing.TB, redirectURIs []string, opts ...Option) *IDP {
 			return
 		}
 		if r.URL.Path == TokenPath {
-			rec := &tokenRecorder{ResponseWriter: w}
-			handler.ServeHTTP(rec, r)
-			p.record(rec)
+			p.serveToken(w, r, handler)
 			return
 		}
 		handler.ServeHTTP(w, r)
@@ -238,31 +237,35 @@ func (p *IDP) IssuedTokens() []Tokens {
 	return slices.Clone(p.issued)
 }
 
-// tokenRecorder keeps a copy of a token response's body.
+// tokenRecorder holds a token response back so it can be recorded (and,
+// for fault injection, changed) before it is sent.
 type tokenRecorder struct {
-	http.ResponseWriter
+	header http.Header
 	status int
 	body   bytes.Buffer
 }
 
-func (r *tokenRecorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
-}
+func (r *tokenRecorder) Header() http.Header         { return r.header }
+func (r *tokenRecorder) WriteHeader(status int)      { r.status = status }
+func (r *tokenRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 
-func (r *tokenRecorder) Write(b []byte) (int, error) {
-	r.body.Write(b)
-	return r.ResponseWriter.Write(b)
-}
-
-func (p *IDP) record(rec *tokenRecorder) {
+// serveToken serves the token endpoint and records what it issued.
+func (p *IDP) serveToken(w http.ResponseWriter, r *http.Request, handler http.Handler) {
+	rec := &tokenRecorder{header: w.Header(), status: http.StatusOK}
+	handler.ServeHTTP(rec, r)
+	body := rec.body.Bytes()
 	var t Tokens
-	if rec.status > http.StatusOK || json.Unmarshal(rec.body.Bytes(), &t) != nil || t.AccessToken == "" {
-		return
+	if rec.status == http.StatusOK && json.Unmarshal(body, &t) == nil && t.AccessToken != "" {
+		if r.PostForm.Get("grant_type") == "refresh_token" {
+			body, t = p.forgeRefreshSubject(r.Context(), body, t)
+		}
+		p.mu.Lock()
+		p.issued = append(p.issued, t)
+		p.mu.Unlock()
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.issued = append(p.issued, t)
+	w.Header().Del("Content-Length")
+	w.WriteHeader(rec.status)
+	_, _ = w.Write(body)
 }
 
 func (p *IDP) count(r *http.Request) {

@@ -192,3 +192,26 @@ func TestProviderOutageKeepsSession(t *testing.T) {
 		t.Fatal("upstream did not get the refreshed access token")
 	}
 }
+
+// TestRefreshedIDTokenOfAnotherUserEndsSession: a refresh whose new ID token
+// names another subject (a fault injected at the provider, with a correctly
+// signed token) ends the session instead of switching users.
+func TestRefreshedIDTokenOfAnotherUserEndsSession(t *testing.T) {
+	t.Parallel()
+	g := startGate(t, shortTokens()...)
+	b := newBrowser(t)
+	b.loginAlice(g)
+	loggedIn := time.Now()
+	g.IDP.SetRefreshSubject(testidp.Bob.ID)
+	sleepUntil(loggedIn.Add(refreshDueAt + 300*time.Millisecond))
+	seen := g.Upstream.count()
+	if resp := b.api(g.URL + "/x"); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("refresh with another subject: status %d, want 401", resp.StatusCode)
+	}
+	if g.IDP.RefreshGrants() != 1 {
+		t.Fatalf("%d refresh grants, want 1", g.IDP.RefreshGrants())
+	}
+	if g.Upstream.count() != seen {
+		t.Fatal("the request reached the upstream")
+	}
+}
