@@ -8,6 +8,7 @@
 package proxy
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -30,7 +31,7 @@ const loginStateTTL = 10 * time.Minute
 // Handler serves gatehouse's main listener.
 type Handler struct {
 	cfg      *config.Config
-	store    session.Store
+	store    session.Backend
 	oidc     *oidcclient.Client
 	mapper   *identity.Mapper
 	logger   *zap.Logger
@@ -51,7 +52,7 @@ type paths struct {
 }
 
 // New builds the handler. cfg must have passed config validation.
-func New(cfg *config.Config, store session.Store, oidc *oidcclient.Client, logger *zap.Logger) (*Handler, error) {
+func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, logger *zap.Logger) (*Handler, error) {
 	upstreamURL, err := url.Parse(cfg.Upstream.URL)
 	if err != nil {
 		return nil, err // validated already; kept for safety
@@ -130,6 +131,10 @@ func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	auth, err := h.authenticate(r)
+	if errors.Is(err, errProviderUnavailable) {
+		h.providerUnavailable(w, r, err)
+		return
+	}
 	if err != nil {
 		h.authFailed(w, r, err)
 		return

@@ -30,6 +30,7 @@ func (h *Handler) newSession(res *oidcclient.Result) (*session.Session, error) {
 	s.CreatedAt, s.LastSeenAt = now, now
 	s.ExpiresAt = now.Add(h.cfg.Session.AbsoluteTimeout)
 	s.AccessTokenExpiresAt = res.AccessTokenExpiresAt
+	s.RefreshAt = h.refreshAt(now, res.AccessTokenExpiresAt, res.RefreshToken != "")
 	return s, nil
 }
 

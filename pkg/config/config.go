@@ -115,8 +115,9 @@ type Session struct {
 	// AbsoluteTimeout ends a session this long after login however active it is;
 	// it is at least idle_timeout (key session.absolute_timeout, default 24h).
 	AbsoluteTimeout time.Duration `mapstructure:"absolute_timeout"`
-	// RefreshBefore is how long before the access token expires it is refreshed
-	// (key session.refresh_before, default 1m).
+	// RefreshBefore is how long before the access token expires it is
+	// refreshed; with tokens shorter than that, at half their remaining
+	// lifetime (key session.refresh_before, default 1m).
 	RefreshBefore time.Duration `mapstructure:"refresh_before"`
 	// Redis configures the Redis store (section session.redis), used when store is
 	// redis.

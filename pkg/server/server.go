@@ -74,7 +74,7 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 	return s, nil
 }
 
-func newStore(cfg *config.Config, logger *zap.Logger, reg prometheus.Registerer) (session.Store, error) {
+func newStore(cfg *config.Config, logger *zap.Logger, reg prometheus.Registerer) (session.Backend, error) {
 	switch cfg.Session.Store {
 	case "memory":
 		return memory.New(), nil

@@ -16,7 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
 
-var _ session.Store = (*Store)(nil)
+var _ session.Backend = (*Store)(nil)
 
 // Store keeps each session as JSON under KeyPrefix+"s:"+id and each claim under
 // KeyPrefix+"c:"+key, always with a TTL so nothing outlives its session.
@@ -141,14 +141,13 @@ func (s *Store) write(ctx context.Context, op string, sess *session.Session, ttl
 	if onlyIfExists && rueidis.IsRedisNil(res.Error()) {
 		return session.ErrNotFound
 	}
-	return nil
+	return s.index(ctx, op, sess, ttl) // index.go
 }
 
-// Delete removes the session; a missing one is not an error.
+// Delete removes the session and its index entries; a missing one is not an
+// error.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	_, err := s.doWrite(ctx, "delete", s.sessionKey(id), func(b rueidis.Builder) rueidis.Completed {
-		return b.Del().Key(s.sessionKey(id)).Build()
-	})
+	_, err := s.deleteIDs(ctx, "delete", []string{id}) // index.go
 	return err
 }
 

@@ -41,7 +41,7 @@ func open(t *testing.T, opts Options, logger *zap.Logger) *Store {
 func TestCluster(t *testing.T) {
 	cluster := redistest.StartCluster(t, 3)
 	t.Run("conformance", func(t *testing.T) {
-		sessiontest.Run(t, func(t *testing.T) session.Store {
+		sessiontest.Run(t, func(t *testing.T) session.Backend {
 			return open(t, Options{Addresses: cluster.Addrs(), KeyPrefix: t.Name() + ":", ClientCache: time.Minute}, nil)
 		})
 	})
@@ -328,7 +328,7 @@ func TestACLUser(t *testing.T) {
 	srv.AddUser("gatehouse", "s3cret-pass", "~gatehouse:*", "+@read", "+@write", "+@connection", "+@transaction", "+client")
 	srv.Do("CONFIG", "SET", "requirepass", "default-only-for-admin") // nobody gets in unauthenticated
 	t.Run("conformance", func(t *testing.T) {
-		sessiontest.Run(t, func(t *testing.T) session.Store {
+		sessiontest.Run(t, func(t *testing.T) session.Backend {
 			return open(t, Options{Addresses: []string{srv.Addr()}, Username: "gatehouse", Password: "s3cret-pass",
 				KeyPrefix: "gatehouse:" + t.Name() + ":", ClientCache: time.Minute}, nil)
 		})
@@ -345,7 +345,7 @@ func TestTLS(t *testing.T) {
 	srv, files := redistest.StartTLS(t)
 	good := TLSOptions{Enabled: true, CAFile: files.CAFile, CertFile: files.CertFile, KeyFile: files.KeyFile}
 	t.Run("conformance", func(t *testing.T) {
-		sessiontest.Run(t, func(t *testing.T) session.Store {
+		sessiontest.Run(t, func(t *testing.T) session.Backend {
 			return open(t, Options{Addresses: []string{srv.Addr()}, TLS: good, KeyPrefix: t.Name() + ":", ClientCache: time.Minute}, nil)
 		})
 	})
