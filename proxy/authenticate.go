@@ -7,25 +7,40 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/gatehouse/gatehouse/pkg/metrics"
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
 
+// outageLogEvery spaces the "store unavailable" errors: during an outage every
+// request fails the same way, and one line per request would flood the log.
+const outageLogEvery = 10 * time.Second
+
 // touchInterval bounds how often the sliding idle timeout is written back:
-// steady-state requests read the session and write nothing.
+// steady-state requests read the session and write nothing. A short
+// idle_timeout slides in steps of a quarter of it instead.
 const touchInterval = time.Minute
 
-// authenticated is a request's verified login.
+// authenticated is a request's verified login: a stored session, or (with
+// bearer set) a validated bearer token whose session lives for this request.
 type authenticated struct {
 	session *session.Session
 	key     []byte // opens session.Sealed
+	bearer  string // the bearer token; "" for a cookie session
 }
 
-// authenticate resolves the session cookie to a live session. It returns nil,
-// nil when the request is not logged in (no cookie, broken cookie, unknown or
-// expired session) and an error only when the store cannot answer.
+// authenticate resolves the bearer token (when bearer.enabled) or else the
+// session cookie to a live session. It returns nil, nil when the request is
+// not logged in (no cookie, broken cookie, unknown or expired session);
+// errBearerRefused for a bearer token that does not validate; another error
+// when the store or the provider cannot answer.
 func (h *Handler) authenticate(r *http.Request) (*authenticated, error) {
+	if h.cfg.Bearer.Enabled {
+		if token, ok := bearerToken(r); ok {
+			return h.authenticateBearer(r, token)
+		}
+	}
 	// With several session cookies (e.g. one set for a parent domain by
 	// another app), the first that names a live session wins: header order is
 	// the browser's, so the choice is deterministic and never mixes identities.
@@ -40,6 +55,12 @@ func (h *Handler) authenticate(r *http.Request) (*authenticated, error) {
 		s.ID = ref.ID
 		if !h.live(r.Context(), s) {
 			continue
+		}
+		if s, err = h.refreshIfDue(r.Context(), s, ref.Key); err != nil {
+			return nil, err
+		}
+		if s == nil {
+			continue // the refresh ended the session
 		}
 		h.touch(r.Context(), s)
 		return &authenticated{session: s, key: ref.Key}, nil
@@ -63,10 +84,14 @@ func (h *Handler) live(ctx context.Context, s *session.Session) bool {
 
 // touch slides the idle timeout, at most once per touchInterval. Update only
 // rewrites a session that still exists, so a request racing a logout cannot
-// bring the session back.
+// bring the session back. Close to a refresh it leaves the write to the
+// refresh (see touchGuard).
 func (h *Handler) touch(ctx context.Context, s *session.Session) {
 	now := h.now()
-	if now.Sub(s.LastSeenAt) < touchInterval {
+	if now.Sub(s.LastSeenAt) < min(touchInterval, h.cfg.Session.IdleTimeout/4) {
+		return
+	}
+	if !s.RefreshAt.IsZero() && !now.Before(s.RefreshAt.Add(-touchGuard)) {
 		return
 	}
 	s.LastSeenAt = now
@@ -89,7 +114,15 @@ func (h *Handler) sessionTTL(s *session.Session) time.Duration {
 // logged in, so it is neither let through nor sent to log in again (which
 // would loop).
 func (h *Handler) storeUnavailable(w http.ResponseWriter, r *http.Request, err error) {
-	h.logger.Error("session store unavailable", zap.String("path", r.URL.Path), zap.Error(err))
+	h.outageLog.Error("session store unavailable (logged at most every 10s)", zap.String("path", r.URL.Path), zap.Error(err))
 	h.fail(w, r, http.StatusServiceUnavailable, "Service unavailable",
 		"The login service cannot reach its session store. Please try again in a moment.")
+}
+
+// newOutageLogger samples logger: the first entry of each message per
+// outageLogEvery is written, the rest are dropped.
+func newOutageLogger(logger *zap.Logger) *zap.Logger {
+	return logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
+		return zapcore.NewSamplerWithOptions(c, outageLogEvery, 1, 0)
+	}))
 }

@@ -1,17 +1,23 @@
 // Package proxy is gatehouse's request path. A request is routed (handler.go),
-// authenticated from its cookie (authenticate.go), and either proxied upstream
+// authenticated from its cookie or bearer token (authenticate.go, bearer.go),
+// authorized against the policy (authorize.go), and either proxied upstream
 // with identity headers (upstream.go, headers.go) or sent to log in
-// (unauthenticated.go, login.go). Logout is in logout.go.
+// (unauthenticated.go, login.go). Logout is in logout.go; forward-auth for
+// nginx, Traefik and Envoy in forwardauth.go; the identity JSON in
+// userinfo.go.
 package proxy
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/gatehouse/gatehouse/pkg/authz"
 	"github.com/gatehouse/gatehouse/pkg/config"
 	"github.com/gatehouse/gatehouse/pkg/identity"
 	"github.com/gatehouse/gatehouse/pkg/metrics"
@@ -26,7 +32,7 @@ const loginStateTTL = 10 * time.Minute
 // Handler serves gatehouse's main listener.
 type Handler struct {
 	cfg      *config.Config
-	store    session.Store
+	store    session.Backend
 	oidc     *oidcclient.Client
 	mapper   *identity.Mapper
 	logger   *zap.Logger
@@ -36,15 +42,19 @@ type Handler struct {
 	upstream *httputil.ReverseProxy
 	rd       redirectValidator
 	paths    paths
+	policy   *authz.Policy
 	now      func() time.Time
+	// outageLog logs store outages at most once per interval (authenticate.go).
+	outageLog *zap.Logger
 }
 
 type paths struct {
 	start, callback, logout string
+	auth, userinfo          string
 }
 
 // New builds the handler. cfg must have passed config validation; m may be nil.
-func New(cfg *config.Config, store session.Store, oidc *oidcclient.Client, m *metrics.Metrics, logger *zap.Logger) (*Handler, error) {
+func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *metrics.Metrics, logger *zap.Logger) (*Handler, error) {
 	upstreamURL, err := url.Parse(cfg.Upstream.URL)
 	if err != nil {
 		return nil, err // validated already; kept for safety
@@ -66,9 +76,15 @@ func New(cfg *config.Config, store session.Store, oidc *oidcclient.Client, m *me
 			start:    cfg.PathPrefix + "/start",
 			callback: cfg.OIDC.RedirectPath,
 			logout:   cfg.PathPrefix + "/logout",
+			auth:     cfg.PathPrefix + "/auth",
+			userinfo: cfg.PathPrefix + "/userinfo",
 		},
 		now: time.Now,
 	}
+	if h.policy, err = authz.New(cfg.Authorization); err != nil {
+		return nil, err
+	}
+	h.outageLog = newOutageLogger(logger)
 	h.strip = newStripper(h.mapper.Names(), cfg.TrustedProxyPrefixes)
 	h.upstream = h.newReverseProxy(upstreamURL)
 	return h, nil
@@ -89,22 +105,52 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 		h.callback(w, r)
 	case h.paths.logout:
 		h.logout(w, r)
+	case h.paths.auth:
+		h.forwardAuth(w, r)
+	case h.paths.userinfo:
+		h.userinfo(w, r)
 	default:
+		if strings.HasPrefix(r.URL.Path, h.paths.auth+"/") {
+			h.forwardAuth(w, r) // Envoy's ext_authz appends the original path
+			return
+		}
 		h.proxy(w, r)
 	}
 }
 
-// proxy serves an application request: authenticated requests go upstream,
-// the rest are sent to log in or refused.
+// proxy serves an application request: public paths go upstream as they are;
+// authenticated and allowed requests go upstream with the identity; the rest
+// are sent to log in or refused. Policy sees only the cleaned path.
 func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
-	auth, err := h.authenticate(r)
+	p, err := authz.CleanPath(authz.WirePath(r.URL))
 	if err != nil {
-		h.metrics.Request(metrics.OutcomeStoreUnavailable)
-		h.storeUnavailable(w, r, err)
+		h.fail(w, r, http.StatusBadRequest, "Bad request",
+			"The request path contains an encoded slash, a backslash, a \"#\" or a control character.")
+		return
+	}
+	if h.policy.Public(p) {
+		requestStateFrom(r.Context()).auth = h.optionalIdentity(r, p, true)
+		h.upstream.ServeHTTP(w, r)
+		return
+	}
+	auth, err := h.authenticate(r)
+	if errors.Is(err, errProviderUnavailable) {
+		h.metrics.Request(metrics.OutcomeProviderUnavailable)
+		h.providerUnavailable(w, r, err)
+		return
+	}
+	if err != nil {
+		h.metrics.Request(authFailureOutcome(err))
+		h.authFailed(w, r, err)
 		return
 	}
 	if auth == nil {
 		h.unauthenticated(w, r)
+		return
+	}
+	if !h.policy.Allows(p, auth.session) {
+		h.metrics.Request(metrics.OutcomeForbidden)
+		h.forbidden(w, r, auth)
 		return
 	}
 	requestStateFrom(r.Context()).auth = auth

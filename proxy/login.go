@@ -34,6 +34,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	}
 	authURL, err := h.oidc.AuthURL(ls.State, ls.Nonce, ls.Verifier)
 	if err != nil {
+		h.metrics.LoginFailed(metrics.LoginProviderUnavailable)
 		h.providerUnavailable(w, r, err)
 		return
 	}
@@ -93,6 +94,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 
 	res, err := h.oidc.Exchange(r.Context(), codes[0], ls.Verifier, ls.Nonce)
 	if errors.Is(err, oidcclient.ErrNotReady) {
+		h.metrics.LoginFailed(metrics.LoginProviderUnavailable)
 		h.providerUnavailable(w, r, err)
 		return
 	}
@@ -195,7 +197,6 @@ func (h *Handler) loginFailedPage(w http.ResponseWriter, r *http.Request, status
 
 func (h *Handler) providerUnavailable(w http.ResponseWriter, r *http.Request, err error) {
 	h.logger.Warn("identity provider unavailable", zap.Error(err))
-	h.metrics.LoginFailed(metrics.LoginProviderUnavailable)
 	h.fail(w, r, http.StatusServiceUnavailable, "Sign-in unavailable",
 		"The identity provider cannot be reached right now. Please try again in a moment.")
 }

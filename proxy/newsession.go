@@ -2,6 +2,9 @@ package proxy
 
 import (
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/pkg/identity"
@@ -17,29 +20,40 @@ var standardClaims = map[string]bool{
 
 // newSession turns a validated login into a session with a fresh id.
 func (h *Handler) newSession(res *oidcclient.Result) (*session.Session, error) {
-	sub := claimString(res.Claims, "sub")
-	if sub == "" {
-		return nil, errors.New("ID token has no subject")
+	s, err := h.sessionFromClaims(res.Claims)
+	if err != nil {
+		return nil, fmt.Errorf("ID token: %w", err)
 	}
 	now := h.now()
-	s := &session.Session{
-		ID:                   session.NewID(),
-		Subject:              sub,
-		Email:                claimString(res.Claims, "email"),
-		Name:                 claimString(res.Claims, "name"),
-		PreferredUsername:    claimString(res.Claims, "preferred_username"),
-		Groups:               claimStrings(res.Claims, "groups"),
-		IDPSessionID:         res.SessionID,
-		CreatedAt:            now,
-		LastSeenAt:           now,
-		ExpiresAt:            now.Add(h.cfg.Session.AbsoluteTimeout),
-		AccessTokenExpiresAt: res.AccessTokenExpiresAt,
+	s.ID = session.NewID()
+	s.IDPSessionID = res.SessionID
+	s.CreatedAt, s.LastSeenAt = now, now
+	s.ExpiresAt = now.Add(h.cfg.Session.AbsoluteTimeout)
+	s.AccessTokenExpiresAt = res.AccessTokenExpiresAt
+	s.RefreshAt = h.refreshAt(now, res.AccessTokenExpiresAt, res.RefreshToken != "")
+	return s, nil
+}
+
+// sessionFromClaims keeps the identity of a login or a bearer token: the
+// standard claims in their fields, and in Extra every other claim that
+// identity.headers or the authorization policy reads.
+func (h *Handler) sessionFromClaims(claims map[string]any) (*session.Session, error) {
+	sub := claimString(claims, "sub")
+	if sub == "" {
+		return nil, errors.New("no subject")
 	}
-	for _, claim := range h.cfg.Identity.Headers {
+	s := &session.Session{
+		Subject:           sub,
+		Email:             claimString(claims, "email"),
+		Name:              claimString(claims, "name"),
+		PreferredUsername: claimString(claims, "preferred_username"),
+		Groups:            claimStrings(claims, "groups"),
+	}
+	for _, claim := range append(slices.Collect(maps.Values(h.cfg.Identity.Headers)), h.policy.Claims()...) {
 		if standardClaims[claim] {
 			continue
 		}
-		if v, ok := res.Claims[claim]; ok {
+		if v, ok := claims[claim]; ok {
 			if s.Extra == nil {
 				s.Extra = map[string]any{}
 			}

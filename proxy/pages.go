@@ -9,7 +9,8 @@ import (
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{{.Title}}</title>
+<title>{{.Title}}</title>{{if .Refresh}}
+<meta http-equiv="refresh" content="0;url={{.Refresh}}">{{end}}
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}
 h1{font-size:1.4rem}a.button{display:inline-block;padding:.5rem 1rem;border-radius:.3rem;background:#2457c5;color:#fff;text-decoration:none}
 .status{color:#777;font-size:.9rem}</style></head>
@@ -26,6 +27,9 @@ type page struct {
 	Link      string
 	LinkText  string
 	RequestID string
+	// Refresh sends the browser on to this URL at once (forward-auth's 401,
+	// which Traefik shows to the browser as it is).
+	Refresh string
 }
 
 // renderPage writes a small self-contained HTML page. Nothing in it comes from

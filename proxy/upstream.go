@@ -71,25 +71,44 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 			pr.Out.Header.Set("X-Forwarded-Proto", proto)
 		}
 		pr.Out.Header.Set("X-Request-Id", st.id)
+		if h.cfg.Bearer.Enabled && !h.cfg.Bearer.PassAuthorizationHeader {
+			if _, ok := bearerToken(pr.Out); ok {
+				pr.Out.Header.Del("Authorization")
+			}
+		}
 
 		if st.auth == nil {
 			return
 		}
-		headers, truncated := h.mapper.Headers(st.auth.session)
-		for _, hd := range headers {
-			pr.Out.Header.Set(hd.Name, hd.Value)
-		}
-		if truncated {
-			h.logger.Warn("identity headers truncated to identity.max_header_bytes",
-				zap.String("user", st.auth.session.Subject))
-		}
+		h.setIdentity(pr.Out.Header, st.auth)
 		if h.cfg.Upstream.PassAccessToken {
 			h.setAccessToken(pr, st.auth)
 		}
 	}
 }
 
+// setIdentity writes the identity headers for auth into hdr. It is the one
+// place that does so, for the upstream request (rewrite) and for the 202 of
+// forward-auth alike: the signed assertion belongs here too.
+func (h *Handler) setIdentity(hdr http.Header, auth *authenticated) {
+	headers, truncated := h.mapper.Headers(auth.session)
+	for _, hd := range headers {
+		hdr.Set(hd.Name, hd.Value)
+	}
+	if truncated {
+		h.logger.Warn("identity headers truncated to identity.max_header_bytes",
+			zap.String("user", auth.session.Subject))
+	}
+}
+
 func (h *Handler) setAccessToken(pr *httputil.ProxyRequest, auth *authenticated) {
+	if auth.bearer != "" {
+		// The client's own token is its access token.
+		if v := identity.Sanitize(auth.bearer); v != "" {
+			pr.Out.Header.Set("X-Forwarded-Access-Token", v)
+		}
+		return
+	}
 	tokens, err := session.Open(auth.key, auth.session.ID, auth.session.Sealed)
 	if err != nil {
 		h.logger.Warn("open session tokens", zap.String("session", session.HashID(auth.session.ID)), zap.Error(err))

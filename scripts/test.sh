@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 # command -> Debian package that provides it
 declare -A need=(
   [redis-server]=redis-server
+  [nginx]=nginx-light
+  [redis-cli]=redis-tools
 )
 
 missing=()

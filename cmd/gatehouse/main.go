@@ -29,6 +29,10 @@ commands:
   serve --config FILE          run the proxy (the default command)
   check-config --config FILE   validate a config; exit 1 naming every error
   demo                         everything on one machine: provider, app and proxy
+  sessions list --config FILE [--user SUB]
+                               list sessions (all, or one user's)
+  sessions revoke --config FILE (--user SUB | --session HASH | --all)
+                               end sessions on every replica at once
   version                      print the version
 `
 
@@ -48,6 +52,8 @@ func run(args, env []string, stdout, stderr io.Writer) int {
 		return checkConfig(args, env, stdout, stderr)
 	case "demo":
 		return runDemo(args, stdout, stderr)
+	case "sessions":
+		return sessions(args, env, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "gatehouse", version)
 		return 0

@@ -7,6 +7,7 @@ package redistest
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -30,6 +31,10 @@ type Server struct {
 	dir  string
 	// args are the redis-server arguments for a port.
 	args func(port int) []string
+	// ready reports whether the server at addr accepts commands.
+	ready func(addr string) error
+	// tls is the client TLS configuration for a TLS-only server (StartTLS).
+	tls *tls.Config
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -45,9 +50,22 @@ func Start(t testing.TB) *Server {
 	return startWith(t, nil)
 }
 
+// StartWith runs a redis-server like Start, with extra arguments appended
+// (for example "--cluster-enabled", "yes").
+func StartWith(t testing.TB, extra ...string) *Server {
+	t.Helper()
+	return startSpec(t, spec{extra: extra})
+}
+
 // StartSentinel runs a Sentinel that monitors the master at masterAddr under
 // masterName, with a quorum of one so that a single Sentinel suffices.
 func StartSentinel(t testing.TB, masterAddr, masterName string) *Server {
+	t.Helper()
+	return startSentinel(t, masterAddr, masterName, 1)
+}
+
+// startSentinel runs a Sentinel for masterName with the given quorum.
+func startSentinel(t testing.TB, masterAddr, masterName string, quorum int) *Server {
 	t.Helper()
 	host, port, err := net.SplitHostPort(masterAddr)
 	if err != nil {
@@ -57,8 +75,9 @@ func StartSentinel(t testing.TB, masterAddr, masterName string) *Server {
 		// Sentinel insists on a config file it can rewrite.
 		conf := filepath.Join(dir, "sentinel.conf")
 		body := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\n"+
-			"sentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 1000\n",
-			p, dir, masterName, host, port, masterName)
+			"sentinel monitor %s %s %s %d\nsentinel down-after-milliseconds %s 1000\n"+
+			"sentinel failover-timeout %s 10000\n",
+			p, dir, masterName, host, port, quorum, masterName, masterName)
 		if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 			t.Fatalf("redistest: write sentinel config: %v", err)
 		}
@@ -68,6 +87,23 @@ func StartSentinel(t testing.TB, masterAddr, masterName string) *Server {
 
 func startWith(t testing.TB, sentinelArgs func(dir string, port int) []string) *Server {
 	t.Helper()
+	return startSpec(t, spec{args: sentinelArgs})
+}
+
+// spec says how to run one server. The zero value is a plain redis-server.
+type spec struct {
+	// args replaces the redis-server arguments (Sentinel).
+	args func(dir string, port int) []string
+	// extra is appended to the default arguments.
+	extra []string
+	// tls makes the server TLS-only: tlsArgs gives its arguments (files live
+	// in dir) and client is the configuration to reach it.
+	tlsArgs func(dir string) []string
+	client  *tls.Config
+}
+
+func startSpec(t testing.TB, sp spec) *Server {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -75,10 +111,18 @@ func startWith(t testing.TB, sentinelArgs func(dir string, port int) []string) *
 		}
 		t.Skip("redis-server not installed; run the README test command")
 	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), out: &syncBuffer{}}
-	s.args = s.serverArgs
-	if sentinelArgs != nil {
-		s.args = func(p int) []string { return sentinelArgs(s.dir, p) }
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), out: &syncBuffer{}, ready: ping, tls: sp.client}
+	s.args = func(p int) []string { return append(s.serverArgs(p), sp.extra...) }
+	switch {
+	case sp.args != nil:
+		s.args = func(p int) []string { return sp.args(s.dir, p) }
+	case sp.tlsArgs != nil:
+		s.args = func(p int) []string {
+			args := append(s.serverArgs(p), sp.extra...)
+			args[1] = "0" // no plain-text port: "--port", "0"
+			return append(args, append([]string{"--tls-port", strconv.Itoa(p)}, sp.tlsArgs(s.dir)...)...)
+		}
+		s.ready = func(addr string) error { return pingTLS(addr, sp.client) }
 	}
 	t.Cleanup(func() {
 		s.kill()
@@ -161,7 +205,7 @@ func (s *Server) start() error {
 			return fmt.Errorf("redis-server on port %d exited during startup", s.port)
 		default:
 		}
-		if ping(s.Addr()) == nil {
+		if s.ready(s.Addr()) == nil {
 			return nil
 		}
 		if time.Now().After(deadline) {
@@ -206,6 +250,19 @@ func ping(addr string) error {
 	if err != nil {
 		return err
 	}
+	return pingConn(c)
+}
+
+func pingTLS(addr string, cfg *tls.Config) error {
+	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 200 * time.Millisecond}, Config: cfg}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return pingConn(c)
+}
+
+func pingConn(c net.Conn) error {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(500 * time.Millisecond))
 	if _, err := c.Write([]byte("PING\r\n")); err != nil {

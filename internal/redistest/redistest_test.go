@@ -1,6 +1,7 @@
 package redistest
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -31,3 +32,30 @@ func TestParallelServers(t *testing.T) {
 		}
 	}
 }
+
+func TestTLSServer(t *testing.T) {
+	s, files := StartTLS(t)
+	if err := ping(s.Addr()); err == nil {
+		t.Fatal("plain-text PING succeeded on a TLS-only server")
+	}
+	if got := s.Do("PING"); got != "PONG" {
+		t.Fatalf("PING over TLS = %q", got)
+	}
+	if files.CAFile == "" || files.CertFile == "" || files.KeyFile == "" {
+		t.Fatalf("files = %+v", files)
+	}
+}
+
+func TestAddUser(t *testing.T) {
+	s := Start(t)
+	s.AddUser("app", "app-password", "~app:*", "+@all")
+	if got := s.Do("ACL", "WHOAMI"); got != "default" {
+		t.Fatalf("WHOAMI = %q", got)
+	}
+	if users := s.Do("ACL", "USERS"); !strings.Contains(users, "app") {
+		t.Fatalf("ACL USERS = %s", users)
+	}
+}
+
+// StartCluster and StartSentinelGroup are exercised by the session store and
+// end-to-end tests, which need them anyway (each takes seconds).

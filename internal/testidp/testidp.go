@@ -8,11 +8,15 @@
 package testidp
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/demo/idp"
 )
@@ -73,12 +77,23 @@ type IDP struct {
 	// Provider is the provider itself (for its signing key).
 	Provider *idp.Provider
 
-	server        *httptest.Server
-	trailingSlash bool
-	down          atomic.Bool
+	server              *httptest.Server
+	trailingSlash       bool
+	accessTokenLifetime time.Duration
+	down                atomic.Bool
 
-	mu     sync.Mutex
-	counts map[string]int
+	mu             sync.Mutex
+	counts         map[string]int
+	refreshGrants  int
+	issued         []Tokens
+	refreshSubject string // fault.go
+}
+
+// Tokens are what one token response issued.
+type Tokens struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	IDToken      string `json:"id_token"`
 }
 
 // Option changes a default of Start.
@@ -106,6 +121,12 @@ func WithPostLogoutRedirectURIs(uris ...string) Option {
 	return func(p *IDP) { p.PostLogoutRedirectURIs = uris }
 }
 
+// WithAccessTokenLifetime makes the provider report access tokens valid for
+// d (expires_in), so tests can watch them expire and be refreshed.
+func WithAccessTokenLifetime(d time.Duration) Option {
+	return func(p *IDP) { p.accessTokenLifetime = d }
+}
+
 // Start runs a provider on a free port of 127.0.0.1 with one confidential
 // client whose redirect URIs are redirectURIs. It stops with t.Cleanup.
 func Start(t testing.TB, redirectURIs []string, opts ...Option) *IDP {
@@ -122,9 +143,13 @@ func Start(t testing.TB, redirectURIs []string, opts ...Option) *IDP {
 	}
 	var handler http.Handler = http.NotFoundHandler()
 	p.server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.count(r.URL.Path)
+		p.count(r)
 		if p.down.Load() {
 			http.Error(w, "identity provider down (fault injected by the test)", http.StatusServiceUnavailable)
+			return
+		}
+		if r.URL.Path == TokenPath {
+			p.serveToken(w, r, handler)
 			return
 		}
 		handler.ServeHTTP(w, r)
@@ -141,6 +166,7 @@ func Start(t testing.TB, redirectURIs []string, opts ...Option) *IDP {
 		RedirectURIs:           p.RedirectURIs,
 		PostLogoutRedirectURIs: p.PostLogoutRedirectURIs,
 		Users:                  p.Users,
+		AccessTokenLifetime:    p.accessTokenLifetime,
 	})
 	if err != nil {
 		p.server.Listener.Close()
@@ -182,10 +208,76 @@ func (p *IDP) ResetCounts() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	clear(p.counts)
+	p.refreshGrants = 0
 }
 
-func (p *IDP) count(path string) {
+// RefreshGrants returns how many token requests with grant_type=refresh_token
+// reached the provider (counted like Count, and reset by ResetCounts).
+func (p *IDP) RefreshGrants() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.counts[path]++
+	return p.refreshGrants
+}
+
+// RevokeTokens revokes every access and refresh token the provider issued to
+// user (a username): the next refresh gets invalid_grant, as after an
+// administrator ended the user's sessions at a real provider.
+func (p *IDP) RevokeTokens(t testing.TB, username string) {
+	t.Helper()
+	if err := p.Provider.RevokeTokens(t.Context(), p.User(t, username).ID); err != nil {
+		t.Fatalf("testidp: revoke tokens: %v", err)
+	}
+}
+
+// IssuedTokens returns every token the token endpoint issued, in order, so
+// tests can look for them where they must not be.
+func (p *IDP) IssuedTokens() []Tokens {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.issued)
+}
+
+// tokenRecorder holds a token response back so it can be recorded (and,
+// for fault injection, changed) before it is sent.
+type tokenRecorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *tokenRecorder) Header() http.Header         { return r.header }
+func (r *tokenRecorder) WriteHeader(status int)      { r.status = status }
+func (r *tokenRecorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+
+// serveToken serves the token endpoint and records what it issued.
+func (p *IDP) serveToken(w http.ResponseWriter, r *http.Request, handler http.Handler) {
+	rec := &tokenRecorder{header: w.Header(), status: http.StatusOK}
+	handler.ServeHTTP(rec, r)
+	body := rec.body.Bytes()
+	var t Tokens
+	if rec.status == http.StatusOK && json.Unmarshal(body, &t) == nil && t.AccessToken != "" {
+		if r.PostForm.Get("grant_type") == "refresh_token" {
+			body, t = p.forgeRefreshSubject(r.Context(), body, t)
+		}
+		p.mu.Lock()
+		p.issued = append(p.issued, t)
+		p.mu.Unlock()
+	}
+	w.Header().Del("Content-Length")
+	w.WriteHeader(rec.status)
+	_, _ = w.Write(body)
+}
+
+func (p *IDP) count(r *http.Request) {
+	refresh := false
+	if r.Method == http.MethodPost && r.URL.Path == TokenPath {
+		// ParseForm keeps the values on r, so the provider reads the same form.
+		refresh = r.ParseForm() == nil && r.PostForm.Get("grant_type") == "refresh_token"
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.counts[r.URL.Path]++
+	if refresh {
+		p.refreshGrants++
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
@@ -23,6 +24,7 @@ import (
 type relyingParty struct {
 	url    string
 	server *httptest.Server
+	party  rp.RelyingParty
 }
 
 type loginResult struct {
@@ -30,6 +32,9 @@ type loginResult struct {
 	IDClaims map[string]any `json:"id_claims"`
 	Userinfo map[string]any `json:"userinfo"`
 	Refresh  bool           `json:"refresh"`
+	// RefreshToken and Expiry serve the refresh tests.
+	RefreshToken string    `json:"refresh_token"`
+	Expiry       time.Time `json:"expiry"`
 }
 
 // newRelyingParty reserves the RP's address; start needs the IdP.
@@ -63,8 +68,10 @@ func (r *relyingParty) start(t *testing.T, p *testidp.IDP) {
 			_ = json.Unmarshal(raw, &userinfo)
 			_ = json.NewEncoder(w).Encode(loginResult{
 				IDToken: tokens.IDToken, IDClaims: idClaims, Userinfo: userinfo, Refresh: tokens.RefreshToken != "",
+				RefreshToken: tokens.RefreshToken, Expiry: tokens.Expiry,
 			})
 		}), party))
+	r.party = party
 	r.server.Config.Handler = mux
 	r.server.Start()
 }

@@ -49,6 +49,12 @@ type Config struct {
 	// Identity says how the user's identity is passed to the upstream
 	// (section identity).
 	Identity Identity `mapstructure:"identity"`
+	// Authorization decides who may reach which path (section authorization).
+	// Empty: every logged-in user may reach everything.
+	Authorization Authorization `mapstructure:"authorization"`
+	// Bearer lets API clients authenticate with a JWT from the provider instead
+	// of a session cookie (section bearer).
+	Bearer Bearer `mapstructure:"bearer"`
 	// Server holds the HTTP server limits (section server).
 	Server Server `mapstructure:"server"`
 	// Log holds the logging settings (section log).
@@ -109,8 +115,9 @@ type Session struct {
 	// AbsoluteTimeout ends a session this long after login however active it is;
 	// it is at least idle_timeout (key session.absolute_timeout, default 24h).
 	AbsoluteTimeout time.Duration `mapstructure:"absolute_timeout"`
-	// RefreshBefore is how long before the access token expires it is refreshed
-	// (key session.refresh_before, default 1m).
+	// RefreshBefore is how long before the access token expires it is
+	// refreshed; with tokens shorter than that, at half their remaining
+	// lifetime (key session.refresh_before, default 1m).
 	RefreshBefore time.Duration `mapstructure:"refresh_before"`
 	// Redis configures the Redis store (section session.redis), used when store is
 	// redis.
@@ -141,6 +148,35 @@ type Redis struct {
 	KeyPrefix string `mapstructure:"key_prefix"`
 	// Timeout bounds every Redis call (key session.redis.timeout, default 2s).
 	Timeout time.Duration `mapstructure:"timeout"`
+	// ClientCache is how long a session read may be answered from the
+	// server-assisted client-side cache; Redis invalidates a cached session on
+	// every replica the moment it changes or is deleted. 0 disables the cache
+	// (key session.redis.client_cache, default 1m).
+	ClientCache time.Duration `mapstructure:"client_cache"`
+	// TLS configures TLS to Redis and the Sentinels (section session.redis.tls).
+	TLS RedisTLS `mapstructure:"tls"`
+}
+
+// RedisTLS configures TLS towards Redis.
+type RedisTLS struct {
+	// Enabled turns TLS on (key session.redis.tls.enabled, default false).
+	Enabled bool `mapstructure:"enabled"`
+	// CAFile is a PEM file of the CAs that sign the Redis server certificate;
+	// empty means the system roots (key session.redis.tls.ca_file, default "").
+	CAFile string `mapstructure:"ca_file"`
+	// CertFile is the client certificate (PEM) for servers that require one;
+	// set together with key_file (key session.redis.tls.cert_file, default "").
+	CertFile string `mapstructure:"cert_file"`
+	// KeyFile is the client certificate's private key (PEM)
+	// (key session.redis.tls.key_file, default "").
+	KeyFile string `mapstructure:"key_file"`
+	// ServerName is the name checked in the server certificate; empty means
+	// the host of each address (key session.redis.tls.server_name, default "").
+	ServerName string `mapstructure:"server_name"`
+	// InsecureSkipVerify accepts any server certificate, for tests only;
+	// gatehouse logs a warning at startup (key
+	// session.redis.tls.insecure_skip_verify, default false).
+	InsecureSkipVerify bool `mapstructure:"insecure_skip_verify"`
 }
 
 // Cookie configures the session cookie and the keys that protect it.
@@ -172,6 +208,71 @@ type Identity struct {
 	// in many groups cannot trigger 431s upstream (key identity.max_header_bytes,
 	// default 8192).
 	MaxHeaderBytes int `mapstructure:"max_header_bytes"`
+}
+
+// Authorization is the access policy. A user passes a set of requirements
+// when: no email list is set, or the email is in allowed_emails, or its domain
+// is in allowed_email_domains; and no allowed_groups are set, or the user is in
+// one of them; and every required claim has its value. The top-level
+// requirements apply to every non-public path; the first rule whose path
+// matches adds its own requirements on top.
+type Authorization struct {
+	// AllowedEmails are the email addresses allowed in, compared without case
+	// (key authorization.allowed_emails, default empty: no email restriction).
+	AllowedEmails []string `mapstructure:"allowed_emails"`
+	// AllowedEmailDomains are the email domains allowed in, matched exactly
+	// without case; "*.example.gov" matches subdomains of example.gov only (key
+	// authorization.allowed_email_domains, default empty).
+	AllowedEmailDomains []string `mapstructure:"allowed_email_domains"`
+	// AllowedGroups: the user must be in at least one of these groups, compared
+	// exactly (key authorization.allowed_groups, default empty: no group
+	// restriction).
+	AllowedGroups []string `mapstructure:"allowed_groups"`
+	// RequiredClaims maps a claim name to the value it must have, compared as
+	// text ("true" matches a JSON true; for a list claim one element must
+	// match). Claim names are case-sensitive (key
+	// authorization.required_claims, default empty).
+	RequiredClaims map[string]string `mapstructure:"required_claims"`
+	// Rules add requirements per path; the first rule whose path matches the
+	// request applies (key authorization.rules, default empty). It can be set
+	// in the config file only.
+	Rules []Rule `mapstructure:"rules"`
+	// PublicPaths skip authentication: entries starting with "^" are regular
+	// expressions anchored on the cleaned, decoded path; the others are path
+	// prefixes matched at a segment boundary (key authorization.public_paths,
+	// default empty).
+	PublicPaths []string `mapstructure:"public_paths"`
+}
+
+// Rule narrows the policy for one path. Every list it sets is a requirement
+// in addition to the top-level ones.
+type Rule struct {
+	// Path is a clean path prefix matched at a segment boundary ("/admin"
+	// matches /admin, /admin/x and /admin;x, not /administrator), or a
+	// regular expression starting with "^" (required).
+	Path string `mapstructure:"path"`
+	// AllowedEmails, AllowedEmailDomains, AllowedGroups and RequiredClaims
+	// work as in Authorization.
+	AllowedEmails       []string          `mapstructure:"allowed_emails"`
+	AllowedEmailDomains []string          `mapstructure:"allowed_email_domains"`
+	AllowedGroups       []string          `mapstructure:"allowed_groups"`
+	RequiredClaims      map[string]string `mapstructure:"required_claims"`
+}
+
+// Bearer configures API clients that send "Authorization: Bearer <JWT>".
+type Bearer struct {
+	// Enabled accepts JWTs signed by the provider (checked against its JWKS,
+	// iss, aud, exp and nbf) in place of a session (key bearer.enabled, default
+	// false).
+	Enabled bool `mapstructure:"enabled"`
+	// Audiences: a token's aud must contain one of these; required when
+	// bearer.enabled is true (key bearer.audiences, default empty).
+	Audiences []string `mapstructure:"audiences"`
+	// PassAuthorizationHeader forwards the client's Authorization header to
+	// the upstream unchanged; otherwise it is removed from requests that were
+	// authenticated by a bearer token (key bearer.pass_authorization_header,
+	// default false).
+	PassAuthorizationHeader bool `mapstructure:"pass_authorization_header"`
 }
 
 // Server holds the limits of gatehouse's HTTP servers.
@@ -224,15 +325,21 @@ func defaults() *Config {
 			AbsoluteTimeout: 24 * time.Hour,
 			RefreshBefore:   time.Minute,
 			Redis: Redis{
-				Addresses: []string{"127.0.0.1:6379"},
-				KeyPrefix: "gatehouse:",
-				Timeout:   2 * time.Second,
+				Addresses:   []string{"127.0.0.1:6379"},
+				KeyPrefix:   "gatehouse:",
+				Timeout:     2 * time.Second,
+				ClientCache: time.Minute,
 			},
 		},
 		Cookie: Cookie{Name: "gatehouse"},
 		Identity: Identity{
 			MaxHeaderBytes: 8192,
 		},
+		Authorization: Authorization{
+			AllowedEmails: []string{}, AllowedEmailDomains: []string{}, AllowedGroups: []string{},
+			RequiredClaims: map[string]string{}, Rules: []Rule{}, PublicPaths: []string{},
+		},
+		Bearer: Bearer{Audiences: []string{}},
 		Server: Server{
 			MaxHeaderBytes:    32768,
 			ReadHeaderTimeout: 10 * time.Second,

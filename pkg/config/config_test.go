@@ -122,6 +122,11 @@ func TestLoadDefaults(t *testing.T) {
 			},
 			MaxHeaderBytes: 8192,
 		},
+		Authorization: Authorization{
+			AllowedEmails: []string{}, AllowedEmailDomains: []string{}, AllowedGroups: []string{},
+			RequiredClaims: map[string]string{}, Rules: []Rule{}, PublicPaths: []string{},
+		},
+		Bearer: Bearer{Audiences: []string{}},
 		Server: Server{
 			MaxHeaderBytes:    32768,
 			ReadHeaderTimeout: 10 * time.Second,
@@ -130,6 +135,7 @@ func TestLoadDefaults(t *testing.T) {
 		},
 		Log: Log{Level: "info", Format: "json"},
 	}
+	want.Session.Redis.ClientCache = time.Minute
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}
@@ -268,6 +274,14 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{"session.redis.addresses: needs at least one host:port when session.store is redis"}},
 		{name: "redis db and timeout", yaml: "session:\n  redis:\n    db: -1\n    timeout: 0s\n",
 			want: []string{"session.redis.db: must not be negative", "session.redis.timeout: must be greater than 0"}},
+		{name: "redis client_cache negative", yaml: "session:\n  redis:\n    client_cache: -1s\n",
+			want: []string{"session.redis.client_cache: must not be negative (0 disables the cache)"}},
+		{name: "redis tls cert without key", yaml: "session:\n  redis:\n    tls:\n      enabled: true\n      cert_file: /c.pem\n",
+			want: []string{"session.redis.tls.cert_file: must be set together with session.redis.tls.key_file"}},
+		{name: "redis tls keys while disabled", yaml: "session:\n  redis:\n    tls:\n      ca_file: /ca.pem\n",
+			want: []string{"session.redis.tls.enabled: is false, but other session.redis.tls keys are set; set enabled: true to use TLS"}},
+		{name: "redis tls unknown key", yaml: "session:\n  redis:\n    tls:\n      ca: /ca.pem\n",
+			want: []string{"session.redis.tls.ca: unknown key"}},
 		{name: "cookie name prefixed", yaml: "cookie:\n  name: __Host-gh\n",
 			want: []string{`cookie.name: "__Host-gh" must not start with __Host- or __Secure-: gatehouse adds __Host- itself on https`}},
 		{name: "cookie name not a token", yaml: "cookie:\n  name: \"my cookie\"\n",

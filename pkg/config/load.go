@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -47,22 +48,26 @@ func Load(path string, env []string) (*Config, error) {
 	v := viper.New()
 	var errs problems
 
+	var raw map[string]any
 	if path != "" {
-		raw, err := readFile(path)
+		var err error
+		raw, err = readFile(path)
 		if err != nil {
 			return nil, err
 		}
 		checkKeys(raw, schema(), "", &errs)
-		if err := v.MergeConfigMap(raw); err != nil {
+		// viper lower-cases the keys of the map it is given, in place.
+		if err := v.MergeConfigMap(deepCopy(raw).(map[string]any)); err != nil {
 			return nil, fmt.Errorf("config file %q: %w", path, err)
 		}
 	}
 
 	leaves := leavesOf(reflect.TypeFor[Config](), "", nil)
-	applyEnv(v, env, leaves)
+	fromEnv := applyEnv(v, env, leaves)
 
 	c := defaults()
 	decode(v, c, leaves, &errs)
+	decodeCaseSensitive(raw, fromEnv, c, leaves, &errs)
 	if c.Identity.Headers == nil {
 		c.Identity.Headers = defaultIdentityHeaders()
 	}
@@ -200,7 +205,8 @@ func envName(key string) string {
 // GATEHOUSE_* variables that match no key are ignored on purpose: wrappers such
 // as container entrypoints and Helm charts use the same prefix for their own
 // settings, and failing on those would make gatehouse unusable inside them.
-func applyEnv(v *viper.Viper, env []string, leaves []leaf) {
+func applyEnv(v *viper.Viper, env []string, leaves []leaf) (set map[string]bool) {
+	set = map[string]bool{}
 	vars := map[string]string{}
 	for _, kv := range env {
 		name, value, ok := strings.Cut(kv, "=")
@@ -211,8 +217,72 @@ func applyEnv(v *viper.Viper, env []string, leaves []leaf) {
 	for _, l := range leaves {
 		if value, ok := vars[envName(l.key)]; ok && value != "" {
 			v.Set(l.key, value)
+			set[l.key] = true
 		}
 	}
+	return set
+}
+
+// caseSensitiveKeys hold claim names, which are case-sensitive, below them;
+// viper lower-cases every map key, so their file values are decoded again
+// from the file itself.
+var caseSensitiveKeys = map[string]bool{
+	"authorization.required_claims": true,
+	"authorization.rules":           true,
+}
+
+// decodeCaseSensitive re-decodes the caseSensitiveKeys from the raw file
+// (unless the environment overrides them), keeping the case of map keys.
+func decodeCaseSensitive(raw map[string]any, fromEnv map[string]bool, c *Config, leaves []leaf, errs *problems) {
+	root := reflect.ValueOf(c).Elem()
+	for _, l := range leaves {
+		if !caseSensitiveKeys[l.key] || fromEnv[l.key] {
+			continue
+		}
+		value, ok := lookup(raw, l.key)
+		if !ok || value == nil {
+			continue
+		}
+		var scratch problems // decode already reported any problem
+		if val, ok := convert(value, l.typ, l.key, &scratch); ok {
+			root.FieldByIndex(l.index).Set(val)
+		}
+	}
+}
+
+// deepCopy copies YAML mappings and lists so that viper cannot change the
+// original.
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, item := range v {
+			out[k] = deepCopy(item)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, item := range v {
+			out[i] = deepCopy(item)
+		}
+		return out
+	}
+	return v
+}
+
+// lookup finds a dotted key in a YAML mapping.
+func lookup(raw map[string]any, key string) (any, bool) {
+	var cur any = raw
+	for _, part := range strings.Split(key, ".") {
+		m, ok := asMap(cur)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
 }
 
 // decode converts the value viper holds for every leaf (file or environment)
@@ -277,6 +347,8 @@ func convert(raw any, t reflect.Type, key string, errs *problems) (reflect.Value
 		return toStrings(raw, key, errs)
 	case t.Kind() == reflect.Map:
 		return toStringMap(raw, key, errs)
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
+		return toStructs(raw, t, key, errs)
 	}
 	panic("config: no conversion for " + t.String() + " (key " + key + ")")
 }
@@ -361,6 +433,54 @@ func toStrings(raw any, key string, errs *problems) (reflect.Value, bool) {
 	}
 	errs.add(key, "must be a list, not %s", describe(raw))
 	return reflect.Value{}, false
+}
+
+// toStructs decodes a YAML list of mappings (authorization.rules) into a
+// slice of structs, reporting unknown keys as key[i].name. Such lists have no
+// environment form.
+func toStructs(raw any, t reflect.Type, key string, errs *problems) (reflect.Value, bool) {
+	if _, isString := raw.(string); isString {
+		errs.add(key, "cannot be set from the environment; set it in the config file")
+		return reflect.Value{}, false
+	}
+	list, isList := raw.([]any)
+	if !isList {
+		errs.add(key, "must be a list, not %s", describe(raw))
+		return reflect.Value{}, false
+	}
+	fields := leavesOf(t.Elem(), "", nil)
+	out := reflect.MakeSlice(t, len(list), len(list))
+	ok := true
+	for i, item := range list {
+		itemKey := fmt.Sprintf("%s[%d]", key, i)
+		m, isMap := asMap(item)
+		if !isMap {
+			errs.add(itemKey, "must be a mapping, not %s", describe(item))
+			ok = false
+			continue
+		}
+		known := map[string]bool{}
+		for _, f := range fields {
+			known[f.key] = true
+			v, present := m[f.key]
+			if !present || v == nil {
+				continue
+			}
+			val, converted := convert(v, f.typ, itemKey+"."+f.key, errs)
+			if !converted {
+				ok = false
+				continue
+			}
+			out.Index(i).FieldByIndex(f.index).Set(val)
+		}
+		for _, name := range slices.Sorted(maps.Keys(m)) {
+			if !known[name] {
+				errs.add(itemKey+"."+name, "unknown key")
+				ok = false
+			}
+		}
+	}
+	return out, ok
 }
 
 // splitList splits an environment list on commas and whitespace.

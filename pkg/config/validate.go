@@ -65,6 +65,8 @@ func (c *Config) validate(skip map[string]bool) []error {
 	c.validateSession(&errs)
 	c.validateCookie(skip, &errs)
 	c.validateIdentity(&errs)
+	c.validateAuthorization(&errs)
+	c.validateBearer(&errs)
 	c.validateServer(&errs)
 
 	switch c.Log.Level {
@@ -186,6 +188,15 @@ func (c *Config) validateSession(errs *problems) {
 	}
 	if r.Timeout <= 0 {
 		errs.add("session.redis.timeout", "must be greater than 0")
+	}
+	if r.ClientCache < 0 {
+		errs.add("session.redis.client_cache", "must not be negative (0 disables the cache)")
+	}
+	if (r.TLS.CertFile == "") != (r.TLS.KeyFile == "") {
+		errs.add("session.redis.tls.cert_file", "must be set together with session.redis.tls.key_file")
+	}
+	if !r.TLS.Enabled && (r.TLS.CAFile != "" || r.TLS.CertFile != "" || r.TLS.ServerName != "" || r.TLS.InsecureSkipVerify) {
+		errs.add("session.redis.tls.enabled", "is false, but other session.redis.tls keys are set; set enabled: true to use TLS")
 	}
 }
 

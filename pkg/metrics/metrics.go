@@ -29,6 +29,8 @@ const (
 	OutcomeForbidden         Outcome = "forbidden"           // logged in but denied by authorization: 403
 	OutcomeStoreUnavailable  Outcome = "store_unavailable"   // the session store did not answer: 503
 	OutcomeUpstreamError     Outcome = "upstream_error"      // the upstream could not be reached: 502/504
+	// The provider was needed (token refresh) and could not be reached: 503.
+	OutcomeProviderUnavailable Outcome = "provider_unavailable"
 )
 
 // LoginFailure is why a login attempt did not end in a session.
@@ -76,7 +78,7 @@ const (
 )
 
 var (
-	allOutcomes      = []Outcome{OutcomeProxied, OutcomeRedirectedToLogin, OutcomeUnauthorized, OutcomeForbidden, OutcomeStoreUnavailable, OutcomeUpstreamError}
+	allOutcomes      = []Outcome{OutcomeProxied, OutcomeRedirectedToLogin, OutcomeUnauthorized, OutcomeForbidden, OutcomeStoreUnavailable, OutcomeUpstreamError, OutcomeProviderUnavailable}
 	allLoginFailures = []LoginFailure{LoginInvalidCallback, LoginProviderError, LoginExchangeFailed, LoginProviderUnavailable, LoginStoreUnavailable, LoginInternalError}
 	allRefresh       = []RefreshResult{RefreshOK, RefreshFailed}
 	allLogoutKinds   = []LogoutKind{LogoutUser, LogoutBackChannel, LogoutFrontChannel, LogoutRevoke}

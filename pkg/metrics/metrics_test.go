@@ -164,7 +164,7 @@ func TestNilMetricsDoNothing(t *testing.T) {
 	m.SessionDeleted(DeletedLogout)
 	m.ObserveUpstream(200, nil, time.Second)
 	s := memory.New()
-	if got := m.InstrumentStore(s); got != session.Store(s) {
+	if got := m.InstrumentStore(s); got != session.Backend(s) {
 		t.Error("nil metrics wrapped the store")
 	}
 }

@@ -11,17 +11,18 @@ import (
 // InstrumentStore returns s with every call timed into
 // gatehouse_store_operation_duration_seconds. With nil metrics it returns s
 // itself.
-func (m *Metrics) InstrumentStore(s session.Store) session.Store {
+func (m *Metrics) InstrumentStore(s session.Backend) session.Backend {
 	if m == nil {
 		return s
 	}
-	return &timedStore{Store: s, m: m}
+	return &timedStore{Backend: s, m: m}
 }
 
-// timedStore embeds the store so that methods added to session.Store later
-// still pass through (untimed) instead of breaking the build.
+// timedStore times the Store methods (the request path's calls); the Locker
+// and Index methods, and any added later, pass through the embedded backend
+// untimed.
 type timedStore struct {
-	session.Store
+	session.Backend
 	m *Metrics
 }
 
@@ -38,42 +39,42 @@ func (t *timedStore) observe(op string, started time.Time, err error) {
 
 func (t *timedStore) Load(ctx context.Context, id string) (*session.Session, error) {
 	started := time.Now()
-	s, err := t.Store.Load(ctx, id)
+	s, err := t.Backend.Load(ctx, id)
 	t.observe("load", started, err)
 	return s, err
 }
 
 func (t *timedStore) Save(ctx context.Context, s *session.Session, ttl time.Duration) error {
 	started := time.Now()
-	err := t.Store.Save(ctx, s, ttl)
+	err := t.Backend.Save(ctx, s, ttl)
 	t.observe("save", started, err)
 	return err
 }
 
 func (t *timedStore) Update(ctx context.Context, s *session.Session, ttl time.Duration) error {
 	started := time.Now()
-	err := t.Store.Update(ctx, s, ttl)
+	err := t.Backend.Update(ctx, s, ttl)
 	t.observe("update", started, err)
 	return err
 }
 
 func (t *timedStore) Delete(ctx context.Context, id string) error {
 	started := time.Now()
-	err := t.Store.Delete(ctx, id)
+	err := t.Backend.Delete(ctx, id)
 	t.observe("delete", started, err)
 	return err
 }
 
 func (t *timedStore) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
 	started := time.Now()
-	first, err := t.Store.Claim(ctx, key, ttl)
+	first, err := t.Backend.Claim(ctx, key, ttl)
 	t.observe("claim", started, err)
 	return first, err
 }
 
 func (t *timedStore) Ping(ctx context.Context) error {
 	started := time.Now()
-	err := t.Store.Ping(ctx)
+	err := t.Backend.Ping(ctx)
 	t.observe("ping", started, err)
 	return err
 }

@@ -82,6 +82,8 @@ func (c *Client) discover(ctx context.Context) error {
 		c.opts.RedirectURL, c.opts.Scopes,
 		rp.WithHTTPClient(c.opts.HTTPClient),
 		rp.WithAuthStyle(style),
+		// Only the algorithms the provider advertises verify its tokens.
+		rp.WithSigningAlgsFromDiscovery(),
 		rp.WithVerifierOpts(
 			rp.WithIssuedAtOffset(c.opts.ClockSkew),
 			rp.WithNonce(nonceFromContext),

@@ -14,7 +14,8 @@ import (
 )
 
 // newOpsHandler serves the ops listener: liveness, readiness and metrics.
-// registry already holds gatehouse's own metrics (pkg/metrics).
+// registry holds gatehouse's metrics (pkg/metrics) and the series other parts
+// registered (the Redis store's).
 func newOpsHandler(store session.Store, oidc *oidcclient.Client, registry *prometheus.Registry) http.Handler {
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 

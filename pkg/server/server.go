@@ -36,9 +36,10 @@ type Server struct {
 // New builds a server. Nothing is contacted yet: the store and the provider
 // may be down at start; gatehouse then answers 503 until they are back.
 func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
+	// One registry for the ops listener's /metrics, handed to whatever reports.
 	registry := prometheus.NewRegistry()
+	store, err := newStore(cfg, logger, registry)
 	m := metrics.New(registry)
-	store, err := newStore(cfg, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 	return s, nil
 }
 
-func newStore(cfg *config.Config, logger *zap.Logger) (session.Store, error) {
+func newStore(cfg *config.Config, logger *zap.Logger, reg prometheus.Registerer) (session.Backend, error) {
 	switch cfg.Session.Store {
 	case "memory":
 		return memory.New(), nil
@@ -91,6 +92,16 @@ func newStore(cfg *config.Config, logger *zap.Logger) (session.Store, error) {
 			DB:             r.DB,
 			KeyPrefix:      r.KeyPrefix,
 			Timeout:        r.Timeout,
+			ClientCache:    r.ClientCache,
+			TLS: redisstore.TLSOptions{
+				Enabled:            r.TLS.Enabled,
+				CAFile:             r.TLS.CAFile,
+				CertFile:           r.TLS.CertFile,
+				KeyFile:            r.TLS.KeyFile,
+				ServerName:         r.TLS.ServerName,
+				InsecureSkipVerify: r.TLS.InsecureSkipVerify,
+			},
+			Registerer: reg,
 		}, logger.Named("redis"))
 		if err != nil {
 			return nil, fmt.Errorf("session.redis: %w", err)

@@ -43,6 +43,9 @@ type Session struct {
 	// AccessTokenExpiresAt lets the request path decide on a refresh without
 	// opening the sealed tokens.
 	AccessTokenExpiresAt time.Time `json:"at_exp,omitzero"`
+	// RefreshAt is when the request path refreshes the tokens; zero when it
+	// cannot (no refresh token, or an access token without expiry).
+	RefreshAt time.Time `json:"rf_at,omitzero"`
 
 	// Sealed is the AES-GCM sealed Tokens (see package seal in the proxy).
 	Sealed []byte `json:"tok,omitempty"`
@@ -76,4 +79,46 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases connections.
 	Close() error
+}
+
+// Locker is a short exclusive lock shared by every replica that uses the same
+// backend. It coordinates work that must happen once per session, such as
+// redeeming a rotating refresh token. Locks always expire, so a replica that
+// dies while holding one blocks the others for at most the ttl.
+type Locker interface {
+	// TryLock takes the lock named key for ttl when nobody holds it. It returns
+	// a random token when it took the lock and "" when another holder has it;
+	// it never waits.
+	TryLock(ctx context.Context, key string, ttl time.Duration) (token string, err error)
+	// Unlock releases the lock only while token still holds it (compare and
+	// delete), so a holder whose lock expired cannot release its successor's.
+	// Releasing a lock that is gone is not an error.
+	Unlock(ctx context.Context, key, token string) error
+}
+
+// Index finds sessions by who they belong to. Stores maintain it on Save,
+// Update and Delete; entries of sessions that expired on their own are pruned
+// when read and expire with the session's absolute lifetime.
+type Index interface {
+	// SessionsBySubject returns the live sessions of the user whose `sub` is
+	// subject, in no particular order (none: an empty slice).
+	SessionsBySubject(ctx context.Context, subject string) ([]*Session, error)
+	// DeleteBySubject deletes every session of the user and returns the ids
+	// it deleted.
+	DeleteBySubject(ctx context.Context, subject string) ([]string, error)
+	// DeleteByIDPSession deletes every session created by the provider's
+	// login session sid (Session.IDPSessionID) and returns the ids it deleted.
+	DeleteByIDPSession(ctx context.Context, sid string) ([]string, error)
+	// AllSessions returns every live session in the store, read in bounded
+	// batches (SCAN on every node for Redis). Meant for operators, not for the
+	// request path.
+	AllSessions(ctx context.Context) ([]*Session, error)
+}
+
+// Backend is what a real session store offers: memory and redis implement it.
+// Consumers that need only a part take Store, Locker or Index.
+type Backend interface {
+	Store
+	Locker
+	Index
 }

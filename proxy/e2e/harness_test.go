@@ -7,12 +7,15 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -40,6 +43,10 @@ type options struct {
 	env      []string
 	idpOpts  []testidp.Option
 	upstream http.Handler
+	file     string // YAML config file content (keys the environment cannot set)
+	mainLn   net.Listener
+	public   string  // public_url when another server (nginx) fronts gatehouse
+	shared   *shared // set by withRedis (shared_test.go)
 }
 
 type option func(*options)
@@ -50,56 +57,107 @@ func withIDP(opts ...testidp.Option) option {
 	return func(o *options) { o.idpOpts = append(o.idpOpts, opts...) }
 }
 func withUpstream(h http.Handler) option { return func(o *options) { o.upstream = h } }
+func withConfigFile(yaml string) option  { return func(o *options) { o.file = yaml } }
+
+// withFront runs gatehouse on ln behind a front proxy that browsers reach at
+// publicURL: gate.URL and the provider's redirect URI are then publicURL's.
+func withFront(ln net.Listener, publicURL string) option {
+	return func(o *options) { o.mainLn, o.public = ln, publicURL }
+}
 
 // startGate starts a provider, an upstream, and gatehouse through the same
 // config loading and server assembly that `gatehouse serve` uses.
 func startGate(t *testing.T, opts ...option) *gate {
 	t.Helper()
+	return startGates(t, 1, opts...)[0]
+}
+
+// startGates starts n gatehouse instances that share one provider, one
+// upstream, one config (cookie secrets included) and, with the redis store,
+// one redis-server: replicas behind a load balancer. Each listens on its own
+// port; a cookie of one is valid at the others (cookies ignore the port).
+func startGates(t *testing.T, n int, opts ...option) []*gate {
+	t.Helper()
 	o := options{store: "memory"}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	mainLn := listen(t)
-	opsLn := listen(t)
-	g := &gate{URL: "http://" + mainLn.Addr().String(), OpsURL: "http://" + opsLn.Addr().String()}
-	g.IDP = testidp.Start(t, []string{g.URL + "/oauth2/callback"}, o.idpOpts...)
-	g.Upstream = newRecorder(t, o.upstream)
-
-	env := []string{
-		"GATEHOUSE_PUBLIC_URL=" + g.URL,
-		"GATEHOUSE_UPSTREAM_URL=" + g.Upstream.URL,
-		"GATEHOUSE_OIDC_ISSUER=" + g.IDP.Issuer,
-		"GATEHOUSE_OIDC_CLIENT_ID=" + g.IDP.ClientID,
-		"GATEHOUSE_OIDC_CLIENT_SECRET=" + g.IDP.ClientSecret,
-		"GATEHOUSE_COOKIE_SECRETS=" + randomSecret(),
-		"GATEHOUSE_SESSION_STORE=" + o.store,
-		"GATEHOUSE_SERVER_SHUTDOWN_TIMEOUT=2s",
+	if o.mainLn != nil && n != 1 {
+		t.Fatal("withFront starts exactly one gate")
 	}
-	if o.store == "redis" {
-		g.Redis = redistest.Start(t)
-		env = append(env, "GATEHOUSE_SESSION_REDIS_ADDRESSES="+g.Redis.Addr(),
-			"GATEHOUSE_SESSION_REDIS_TIMEOUT=500ms")
-	}
-	env = append(env, o.env...)
-	cfg, err := config.Load("", env)
-	if err != nil {
-		t.Fatalf("config: %v", err)
-	}
-	srv, err := server.New(cfg, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatalf("server: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, mainLn, opsLn) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+	gates := make([]*gate, n)
+	mainLns, opsLns := make([]net.Listener, n), make([]net.Listener, n)
+	var redirects []string
+	for i := range gates {
+		mainLns[i], opsLns[i] = o.mainLn, listen(t)
+		if mainLns[i] == nil {
+			mainLns[i] = listen(t)
 		}
-	})
-	g.waitReady(t)
-	return g
+		gates[i] = &gate{URL: "http://" + mainLns[i].Addr().String(), OpsURL: "http://" + opsLns[i].Addr().String()}
+		if o.public != "" {
+			gates[i].URL = o.public
+		}
+		redirects = append(redirects, gates[i].URL+"/oauth2/callback")
+	}
+	provider := testidp.Start(t, redirects, o.idpOpts...)
+	upstream := newRecorder(t, o.upstream)
+	var redis *redistest.Server
+	var redisAddrs []string
+	if o.store == "redis" {
+		if o.shared != nil && o.shared.redisAddrs != nil {
+			redis, redisAddrs = o.shared.redis, o.shared.redisAddrs
+		} else {
+			redis = redistest.Start(t)
+			redisAddrs = []string{redis.Addr()}
+		}
+	}
+	path := ""
+	if o.file != "" {
+		path = filepath.Join(t.TempDir(), "gatehouse.yaml")
+		if err := os.WriteFile(path, []byte(o.file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret := randomSecret()
+	for i, g := range gates {
+		g.IDP, g.Upstream, g.Redis = provider, upstream, redis
+		env := []string{
+			"GATEHOUSE_PUBLIC_URL=" + g.URL,
+			"GATEHOUSE_UPSTREAM_URL=" + g.Upstream.URL,
+			"GATEHOUSE_OIDC_ISSUER=" + g.IDP.Issuer,
+			"GATEHOUSE_OIDC_CLIENT_ID=" + g.IDP.ClientID,
+			"GATEHOUSE_OIDC_CLIENT_SECRET=" + g.IDP.ClientSecret,
+			"GATEHOUSE_COOKIE_SECRETS=" + secret,
+			"GATEHOUSE_SESSION_STORE=" + o.store,
+			"GATEHOUSE_SERVER_SHUTDOWN_TIMEOUT=2s",
+		}
+		if redisAddrs != nil {
+			env = append(env, "GATEHOUSE_SESSION_REDIS_ADDRESSES="+strings.Join(redisAddrs, ","),
+				"GATEHOUSE_SESSION_REDIS_TIMEOUT=500ms")
+		}
+		env = append(env, o.env...)
+		cfg, err := config.Load(path, env)
+		if err != nil {
+			t.Fatalf("config: %v", err)
+		}
+		srv, err := server.New(cfg, zaptest.NewLogger(t).Named(fmt.Sprintf("gate%d", i)))
+		if err != nil {
+			t.Fatalf("server: %v", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ctx, mainLns[i], opsLns[i]) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
+		})
+	}
+	for _, g := range gates {
+		g.waitReady(t)
+	}
+	return gates
 }
 
 func listen(t *testing.T) net.Listener {

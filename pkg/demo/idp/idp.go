@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
@@ -68,6 +69,10 @@ type Options struct {
 	PostLogoutRedirectURIs []string
 	// Users are the accounts that can log in. At least one is required.
 	Users []User
+	// AccessTokenLifetime shortens the lifetime the provider reports for
+	// access tokens (expires_in); zero keeps the default of 5 minutes. Tests
+	// use seconds to make tokens expire and be refreshed.
+	AccessTokenLifetime time.Duration
 }
 
 // Provider is an OpenID Provider. Serve Handler on the address that
@@ -97,6 +102,7 @@ func New(opts Options) (*Provider, error) {
 		users:                  users,
 		clientID:               opts.ClientID,
 		postLogoutRedirectURIs: append([]string(nil), opts.PostLogoutRedirectURIs...),
+		accessTokenLifetime:    opts.AccessTokenLifetime,
 	}
 	// A nil logger leaves the process-wide slog default alone; the example
 	// router logs one line per request through it.
@@ -107,6 +113,12 @@ func New(opts Options) (*Provider, error) {
 // Handler returns the provider's HTTP handler: discovery, the OIDC endpoints
 // and the login form.
 func (p *Provider) Handler() http.Handler { return p.handler }
+
+// RevokeTokens revokes every access and refresh token of the user with that
+// ID (its subject): a later refresh with them gets invalid_grant.
+func (p *Provider) RevokeTokens(ctx context.Context, userID string) error {
+	return p.storage.TerminateSession(ctx, userID, p.storage.clientID)
+}
 
 // Issuer returns the issuer as discovery reports it.
 func (p *Provider) Issuer() string { return p.issuer }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
@@ -75,6 +76,7 @@ type groupsStorage struct {
 	users                  *userStore
 	clientID               string
 	postLogoutRedirectURIs []string
+	accessTokenLifetime    time.Duration // 0: the example storage's own
 }
 
 var (
@@ -128,6 +130,30 @@ func (s *groupsStorage) appendGroups(userinfo *oidc.UserInfo, subject string) {
 	if groups := s.users.groups[subject]; len(groups) > 0 {
 		userinfo.AppendClaims("groups", slices.Clone(groups))
 	}
+}
+
+// CreateAccessToken reports the configured access token lifetime.
+func (s *groupsStorage) CreateAccessToken(ctx context.Context, request op.TokenRequest) (string, time.Time, error) {
+	id, exp, err := s.Storage.CreateAccessToken(ctx, request)
+	return id, s.shorten(exp), err
+}
+
+// CreateAccessAndRefreshTokens reports the configured access token lifetime.
+// Refresh tokens rotate: the example storage deletes the one redeemed, so
+// reusing it gets invalid_grant.
+func (s *groupsStorage) CreateAccessAndRefreshTokens(ctx context.Context, request op.TokenRequest, currentRefreshToken string) (string, string, time.Time, error) {
+	id, refresh, exp, err := s.Storage.CreateAccessAndRefreshTokens(ctx, request, currentRefreshToken)
+	return id, refresh, s.shorten(exp), err
+}
+
+func (s *groupsStorage) shorten(exp time.Time) time.Time {
+	if s.accessTokenLifetime <= 0 || exp.IsZero() {
+		return exp
+	}
+	if short := time.Now().Add(s.accessTokenLifetime); short.Before(exp) {
+		return short
+	}
+	return exp
 }
 
 // ClientCredentials refuses the client credentials grant.

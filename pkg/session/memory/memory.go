@@ -21,7 +21,7 @@ const sweepEvery = 30 * time.Second
 
 var errClosed = errors.New("memory session store: closed")
 
-var _ session.Store = (*Store)(nil)
+var _ session.Backend = (*Store)(nil)
 
 // Store keeps sessions in a map. Records are stored as JSON, exactly as the Redis
 // store keeps them, so that a value behaves the same in both (Extra numbers come
@@ -33,6 +33,9 @@ type Store struct {
 	mu        sync.Mutex
 	sessions  map[string]entry
 	claims    map[string]time.Time // key -> expiry
+	locks     map[string]lock      // key -> holder (lock.go)
+	bySubject map[string]idSet     // sub -> session ids (index.go)
+	bySID     map[string]idSet     // IdP sid -> session ids
 	nextSweep time.Time
 	closed    bool
 }
@@ -40,14 +43,19 @@ type Store struct {
 type entry struct {
 	data    []byte
 	expires time.Time
+	// subject and sid name the index entries that point at this session.
+	subject, sid string
 }
 
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		now:      time.Now,
-		sessions: make(map[string]entry),
-		claims:   make(map[string]time.Time),
+		now:       time.Now,
+		sessions:  make(map[string]entry),
+		claims:    make(map[string]time.Time),
+		locks:     make(map[string]lock),
+		bySubject: make(map[string]idSet),
+		bySID:     make(map[string]idSet),
 	}
 }
 
@@ -61,7 +69,7 @@ func (s *Store) Load(_ context.Context, id string) (*session.Session, error) {
 	now := s.now()
 	e, ok := s.sessions[id]
 	if ok && !now.Before(e.expires) {
-		delete(s.sessions, id)
+		s.removeLocked(id)
 		ok = false
 	}
 	s.mu.Unlock()
@@ -111,7 +119,9 @@ func (s *Store) write(op string, sess *session.Session, ttl time.Duration, onlyI
 			return session.ErrNotFound
 		}
 	}
-	s.sessions[sess.ID] = entry{data: data, expires: now.Add(ttl)}
+	s.removeLocked(sess.ID) // its subject or sid may have changed
+	s.sessions[sess.ID] = entry{data: data, expires: now.Add(ttl), subject: sess.Subject, sid: sess.IDPSessionID}
+	s.indexLocked(sess.ID, sess.Subject, sess.IDPSessionID)
 	return nil
 }
 
@@ -122,7 +132,7 @@ func (s *Store) Delete(_ context.Context, id string) error {
 	if s.closed {
 		return unavailable("delete", errClosed)
 	}
-	delete(s.sessions, id)
+	s.removeLocked(id)
 	return nil
 }
 
@@ -161,7 +171,7 @@ func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
-	s.sessions, s.claims = nil, nil
+	s.sessions, s.claims, s.locks, s.bySubject, s.bySID = nil, nil, nil, nil, nil
 	return nil
 }
 
@@ -173,7 +183,12 @@ func (s *Store) sweepLocked(now time.Time) {
 	s.nextSweep = now.Add(sweepEvery)
 	for id, e := range s.sessions {
 		if !now.Before(e.expires) {
-			delete(s.sessions, id)
+			s.removeLocked(id)
+		}
+	}
+	for k, l := range s.locks {
+		if !now.Before(l.expires) {
+			delete(s.locks, k)
 		}
 	}
 	for k, exp := range s.claims {

@@ -11,7 +11,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	sessiontest.Run(t, func(t *testing.T) session.Store {
+	sessiontest.Run(t, func(t *testing.T) session.Backend {
 		s := New()
 		t.Cleanup(func() { _ = s.Close() })
 		return s

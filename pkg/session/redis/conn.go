@@ -3,6 +3,8 @@ package redis
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +21,11 @@ const redialEvery = 500 * time.Millisecond
 const warnEvery = 10 * time.Second
 
 var errClosed = errors.New("store closed")
+
+// ErrClusterDB means session.redis.db is set but the server is a Redis
+// Cluster, which has database 0 only. It is a configuration error found at
+// connect time; the store keeps answering ErrUnavailable until it is fixed.
+var ErrClusterDB = errors.New("redis session store: db must be 0 on a Redis Cluster (session.redis.db)")
 
 // conn creates the rueidis client lazily. rueidis.NewClient dials at once and
 // fails when Redis is down, but gatehouse must start anyway and answer 503 until
@@ -89,6 +96,16 @@ func (c *conn) dial(done chan struct{}) {
 	defer close(done)
 	c.dialing = nil
 	c.lastAttempt = time.Now()
+	if err != nil && c.opt.SelectDB != 0 && clusterRefusedSelect(err) {
+		err = fmt.Errorf("%w (got %d): %w", ErrClusterDB, c.opt.SelectDB, err)
+		c.lastErr = err
+		c.failing = true
+		if now := time.Now(); now.Sub(c.lastWarn) >= warnEvery {
+			c.lastWarn = now
+			c.logger.Error("configuration error: session.redis.db must be 0 (or unset) with Redis Cluster", zap.Error(err))
+		}
+		return
+	}
 	if err != nil {
 		c.lastErr = err
 		c.warnLocked("cannot connect to redis; session store unavailable", err)
@@ -126,6 +143,14 @@ func (c *conn) warnLocked(msg string, err error) {
 		c.lastWarn = now
 		c.logger.Warn(msg, zap.Error(err))
 	}
+}
+
+// clusterRefusedSelect reports whether err is a server's refusal of SELECT
+// because it runs in cluster mode. Redis states that only in the error text
+// ("ERR SELECT is not allowed in cluster mode"); no code distinguishes it.
+func clusterRefusedSelect(err error) bool {
+	var re *rueidis.RedisError
+	return errors.As(err, &re) && strings.Contains(strings.ToLower(re.Error()), "cluster mode")
 }
 
 func (c *conn) close() {

@@ -1,17 +1,25 @@
 package redis
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"slices"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/rueidis"
 )
 
 // DefaultTimeout bounds every store call when Options.Timeout is zero.
 const DefaultTimeout = 2 * time.Second
+
+// sentinelRefresh makes the Sentinel client re-check the master now and then,
+// so that one missed +switch-master event cannot bind it to a demoted master.
+const sentinelRefresh = 5 * time.Second
 
 // Options configure the Redis store. They mirror the session.redis.* config keys.
 type Options struct {
@@ -26,13 +34,40 @@ type Options struct {
 	// They are not sent to the Sentinels, which commonly run without a password
 	// and reject AUTH.
 	Username, Password string
-	// DB is the database number for standalone and Sentinel; default 0.
+	// DB is the database number for standalone and Sentinel; default 0. A
+	// Redis Cluster has only database 0: any other value fails at connect.
 	DB int
 	// KeyPrefix starts every key the store writes. The config layer supplies the
 	// product default "gatehouse:"; here an empty prefix is taken as given.
 	KeyPrefix string
 	// Timeout bounds each store call, including connecting; default 2s.
 	Timeout time.Duration
+	// ClientCache is how long a session read may be served from the client-side
+	// cache. Redis tracks the cached keys and tells every client to drop its
+	// copy when a key changes, so a logout on one replica reaches all others at
+	// once. Zero disables the cache (every read is a round trip).
+	ClientCache time.Duration
+	// TLS, when Enabled, encrypts the connections to Redis and to the Sentinels.
+	TLS TLSOptions
+	// Registerer receives the store's metrics; nil registers nothing.
+	Registerer prometheus.Registerer
+}
+
+// TLSOptions configure TLS towards Redis. Files are read once, by New.
+type TLSOptions struct {
+	Enabled bool
+	// CAFile is a PEM bundle of the CAs that sign the server certificate;
+	// empty means the system roots.
+	CAFile string
+	// CertFile and KeyFile are the client certificate and key (PEM), for a
+	// server that requires client certificates; both or neither.
+	CertFile, KeyFile string
+	// ServerName is checked against the server certificate; empty means the
+	// host of each address.
+	ServerName string
+	// InsecureSkipVerify accepts any server certificate. For tests only: it
+	// leaves the connection open to anyone in the path.
+	InsecureSkipVerify bool
 }
 
 // validate rejects what can never work, so that a bad configuration fails at
@@ -53,25 +88,79 @@ func (o Options) validate() error {
 	if o.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout: must not be negative, got %v", o.Timeout))
 	}
+	if o.ClientCache < 0 {
+		errs = append(errs, fmt.Errorf("client_cache: must not be negative, got %v", o.ClientCache))
+	}
+	if (o.TLS.CertFile == "") != (o.TLS.KeyFile == "") {
+		errs = append(errs, errors.New("tls.cert_file and tls.key_file: set both or neither"))
+	}
 	return errors.Join(errs...)
 }
 
-// clientOption builds the rueidis options. Client-side caching stays off until
-// reads go through DoCache; with it off no CLIENT TRACKING is negotiated.
-func (o Options) clientOption() rueidis.ClientOption {
+// tlsConfig reads the files named in o. It returns nil when TLS is off.
+func (o TLSOptions) tlsConfig() (*tls.Config, error) {
+	if !o.Enabled {
+		return nil, nil
+	}
+	cfg := &tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		ServerName:         o.ServerName,
+		InsecureSkipVerify: o.InsecureSkipVerify, //nolint:gosec // opt-in, warned about loudly in New
+	}
+	if o.CAFile != "" {
+		pem, err := os.ReadFile(o.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("tls.ca_file: no PEM certificate in %s", o.CAFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if o.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls.cert_file/tls.key_file: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
+// clientOption builds the rueidis options. With ClientCache zero no CLIENT
+// TRACKING is negotiated.
+func (o Options) clientOption(tlsCfg *tls.Config) rueidis.ClientOption {
 	co := rueidis.ClientOption{
 		InitAddress:  slices.Clone(o.Addresses),
 		Username:     o.Username,
 		Password:     o.Password,
 		SelectDB:     o.DB,
-		DisableCache: true,
+		DisableCache: o.ClientCache == 0,
+		TLSConfig:    tlsCfg,
 		// A dial must not outlast the call that triggered it.
 		Dialer: rueidisDialer(o.Timeout),
+		// rueidis pings an idle connection every Dialer.KeepAlive (1s) and
+		// drops it, with its client-side cache, when the answer takes longer
+		// than this. The default (10s) would let a connection cut off
+		// silently serve cached sessions whose invalidations it can no longer
+		// receive for that long; bound it by the call timeout instead.
+		ConnWriteTimeout: o.Timeout,
+		// One connection per node. Redis sends the invalidation of a key to
+		// the connection that cached it; when that is also the connection
+		// that writes, the push arrives before the write's reply, so a
+		// logout on this replica is seen by its very next read. With
+		// several connections the write could travel on another one and a
+		// read right after it could still hit the cache. One auto-pipelined
+		// connection carries far more than a replica's session traffic.
+		PipelineMultiplex: -1,
 	}
 	if o.SentinelMaster != "" {
 		co.Sentinel = rueidis.SentinelOption{
-			MasterSet: o.SentinelMaster,
-			Dialer:    rueidisDialer(o.Timeout),
+			MasterSet:               o.SentinelMaster,
+			Dialer:                  rueidisDialer(o.Timeout),
+			TLSConfig:               tlsCfg,
+			TopologyRefreshInterval: sentinelRefresh,
 		}
 	}
 	return co

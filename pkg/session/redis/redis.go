@@ -16,15 +16,17 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
 
-var _ session.Store = (*Store)(nil)
+var _ session.Backend = (*Store)(nil)
 
 // Store keeps each session as JSON under KeyPrefix+"s:"+id and each claim under
 // KeyPrefix+"c:"+key, always with a TTL so nothing outlives its session.
 type Store struct {
-	prefix  string
-	timeout time.Duration
-	logger  *zap.Logger
-	conn    *conn
+	prefix   string
+	timeout  time.Duration
+	cacheTTL time.Duration // 0: reads bypass the client-side cache
+	logger   *zap.Logger
+	conn     *conn
+	metrics  *metrics
 }
 
 // New validates opts and returns a store. It does not contact Redis: an
@@ -41,11 +43,25 @@ func New(opts Options, logger *zap.Logger) (*Store, error) {
 		logger = zap.NewNop()
 	}
 	logger = logger.With(zap.String("component", "session.redis"))
+	tlsCfg, err := opts.TLS.tlsConfig()
+	if err != nil {
+		return nil, fmt.Errorf("redis session store: %w", err)
+	}
+	if opts.TLS.Enabled && opts.TLS.InsecureSkipVerify {
+		logger.Warn("INSECURE: session.redis.tls.insecure_skip_verify is on; any server can pose as Redis " +
+			"and read every session. Use tls.ca_file instead")
+	}
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("redis session store: register metrics: %w", err)
+	}
 	return &Store{
-		prefix:  opts.KeyPrefix,
-		timeout: opts.Timeout,
-		logger:  logger,
-		conn:    &conn{opt: opts.clientOption(), logger: logger},
+		prefix:   opts.KeyPrefix,
+		timeout:  opts.Timeout,
+		cacheTTL: opts.ClientCache,
+		logger:   logger,
+		conn:     &conn{opt: opts.clientOption(tlsCfg), logger: logger},
+		metrics:  m,
 	}, nil
 }
 
@@ -53,27 +69,12 @@ func (s *Store) sessionKey(id string) string { return s.prefix + "s:" + id }
 func (s *Store) claimKey(key string) string  { return s.prefix + "c:" + key }
 
 // do runs one command within the store's timeout. Every command goes through
-// here so that connecting, bounding and error mapping live in one place.
+// here (or through exec) so that connecting, bounding, metrics and error
+// mapping live in one place.
 func (s *Store) do(parent context.Context, op string, build func(rueidis.Builder) rueidis.Completed) (rueidis.RedisResult, error) {
-	ctx, cancel := context.WithTimeout(parent, s.timeout)
-	defer cancel()
-	cl, err := s.conn.get(ctx)
-	if err != nil {
-		return rueidis.RedisResult{}, unavailable(op, err)
-	}
-	res := cl.Do(ctx, build(cl.B()))
-	err = res.Error()
-	if err != nil && rueidis.IsRedisNil(err) {
-		err = nil // a miss is an answer, not a failure
-	}
-	if parent.Err() == nil {
-		// A caller that went away says nothing about Redis's health.
-		s.conn.observe(err)
-	}
-	if err != nil {
-		return res, unavailable(op, err)
-	}
-	return res, nil
+	return s.exec(parent, op, func(ctx context.Context, cl rueidis.Client) rueidis.RedisResult {
+		return cl.Do(ctx, build(cl.B()))
+	})
 }
 
 // Load returns the session or session.ErrNotFound.
@@ -81,9 +82,7 @@ func (s *Store) Load(ctx context.Context, id string) (*session.Session, error) {
 	if id == "" {
 		return nil, session.ErrNotFound
 	}
-	res, err := s.do(ctx, "load", func(b rueidis.Builder) rueidis.Completed {
-		return b.Get().Key(s.sessionKey(id)).Build()
-	})
+	res, err := s.get(ctx, "load", s.sessionKey(id))
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +127,7 @@ func (s *Store) write(ctx context.Context, op string, sess *session.Session, ttl
 	if err != nil {
 		return fmt.Errorf("redis session store: encode session: %w", err)
 	}
-	res, err := s.do(ctx, op, func(b rueidis.Builder) rueidis.Completed {
+	res, err := s.doWrite(ctx, op, s.sessionKey(sess.ID), func(b rueidis.Builder) rueidis.Completed {
 		set := b.Set().Key(s.sessionKey(sess.ID)).Value(rueidis.BinaryString(data))
 		if onlyIfExists {
 			return set.Xx().PxMilliseconds(ms).Build()
@@ -142,14 +141,13 @@ func (s *Store) write(ctx context.Context, op string, sess *session.Session, ttl
 	if onlyIfExists && rueidis.IsRedisNil(res.Error()) {
 		return session.ErrNotFound
 	}
-	return nil
+	return s.index(ctx, op, sess, ttl) // index.go
 }
 
-// Delete removes the session; a missing one is not an error.
+// Delete removes the session and its index entries; a missing one is not an
+// error.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	_, err := s.do(ctx, "delete", func(b rueidis.Builder) rueidis.Completed {
-		return b.Del().Key(s.sessionKey(id)).Build()
-	})
+	_, err := s.deleteIDs(ctx, "delete", []string{id}) // index.go
 	return err
 }
 

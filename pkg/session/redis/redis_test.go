@@ -46,7 +46,7 @@ func rawClient(t *testing.T, addr string) rueidis.Client {
 
 func TestConformance(t *testing.T) {
 	srv := redistest.Start(t)
-	sessiontest.Run(t, func(t *testing.T) session.Store {
+	sessiontest.Run(t, func(t *testing.T) session.Backend {
 		// One server, a prefix per subtest: parallel subtests cannot collide.
 		return newStore(t, srv.Addr(), t.Name()+":", nil)
 	})
@@ -170,12 +170,15 @@ func TestKeysHaveTTLAndPrefix(t *testing.T) {
 	s := newStore(t, srv.Addr(), prefix, nil)
 	ctx := t.Context()
 	for range 3 {
-		if err := s.Save(ctx, &session.Session{ID: sessiontest.NewID(t), Subject: "u"}, time.Hour); err != nil {
+		if err := s.Save(ctx, &session.Session{ID: sessiontest.NewID(t), Subject: "u", IDPSessionID: "sid-1"}, time.Hour); err != nil {
 			t.Fatalf("Save: %v", err)
 		}
 	}
 	if _, err := s.Claim(ctx, "jti-1", time.Minute); err != nil {
 		t.Fatalf("Claim: %v", err)
+	}
+	if _, err := s.TryLock(ctx, "refresh-1", time.Minute); err != nil {
+		t.Fatalf("TryLock: %v", err)
 	}
 	// A sub-millisecond ttl must still become a valid PX (rounded up).
 	if err := s.Save(ctx, &session.Session{ID: "tiny", Subject: "u"}, time.Microsecond); err != nil {
@@ -187,13 +190,21 @@ func TestKeysHaveTTLAndPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatalf("KEYS: %v", err)
 	}
-	var sessions, claims int
+	var sessions, claims, indexes, locks int
 	for _, k := range keys {
 		switch {
 		case strings.HasPrefix(k, prefix+"s:"):
 			sessions++
 		case strings.HasPrefix(k, prefix+"c:"):
 			claims++
+		case k == prefix+"sub:u" || k == prefix+"sid:sid-1":
+			indexes++
+			// An index lives at least as long as the sessions it lists.
+			if ttl, _ := rc.Do(ctx, rc.B().Pttl().Key(k).Build()).AsInt64(); ttl < (time.Hour - time.Minute).Milliseconds() {
+				t.Errorf("index %q expires in %dms, before its sessions (1h)", k, ttl)
+			}
+		case strings.HasPrefix(k, prefix+"lock:"):
+			locks++
 		default:
 			t.Errorf("key %q lacks the prefix %q", k, prefix)
 		}
@@ -205,8 +216,8 @@ func TestKeysHaveTTLAndPrefix(t *testing.T) {
 			t.Errorf("key %q has no ttl", k)
 		}
 	}
-	if sessions < 3 || claims != 1 {
-		t.Errorf("found %d session and %d claim keys, want 3 and 1 (keys %q)", sessions, claims, keys)
+	if sessions < 3 || claims != 1 || indexes != 2 || locks != 1 {
+		t.Errorf("found %d session, %d claim, %d index, %d lock keys, want 3, 1, 2, 1 (keys %q)", sessions, claims, indexes, locks, keys)
 	}
 	if v, err := rc.Do(ctx, rc.B().Get().Key(prefix+"c:jti-1").Build()).ToString(); err != nil || v == "" {
 		t.Errorf("claim key = %q, %v", v, err)

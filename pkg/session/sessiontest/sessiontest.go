@@ -24,11 +24,11 @@ const expiryTTL = 1200 * time.Millisecond
 // Run runs the suite. newStore returns a fresh, empty store for one subtest and
 // is responsible for closing it (t.Cleanup). Subtests may run in parallel, each
 // with its own store.
-func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
+func Run(t *testing.T, newStore func(t *testing.T) session.Backend) {
 	tests := []struct {
 		name     string
 		parallel bool
-		fn       func(*testing.T, session.Store)
+		fn       func(*testing.T, session.Backend)
 	}{
 		{"RoundTrip", false, testRoundTrip},
 		{"LoadMissing", false, testLoadMissing},
@@ -41,9 +41,19 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store) {
 		{"Claim", false, testClaim},
 		{"Ping", false, testPing},
 		{"Concurrent", false, testConcurrent},
+		// index.go and lock.go
+		{"IndexBySubject", false, testIndexBySubject},
+		{"IndexFollowsChanges", false, testIndexFollowsChanges},
+		{"RevokeBySubject", false, testRevokeBySubject},
+		{"DeleteByIDPSession", false, testDeleteByIDPSession},
+		{"AllSessions", false, testAllSessions},
+		{"Lock", false, testLock},
+		{"LockConcurrent", false, testLockConcurrent},
 		// The slow ones wait for real time to pass; run them side by side.
 		{"Expiry", true, testExpiry},
 		{"ClaimExpiry", true, testClaimExpiry},
+		{"IndexExpiry", true, testIndexExpiry},
+		{"LockExpiry", true, testLockExpiry},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,6 +97,7 @@ func fullSession(t testing.TB) *session.Session {
 		LastSeenAt:           now,
 		ExpiresAt:            now.Add(24 * time.Hour),
 		AccessTokenExpiresAt: now.Add(5 * time.Minute),
+		RefreshAt:            now.Add(4 * time.Minute),
 		Sealed:               []byte{0, 1, 2, 0xfe, 0xff},
 	}
 }
@@ -103,6 +114,7 @@ func assertEqual(t *testing.T, got, want *session.Session) {
 		{"LastSeenAt", got.LastSeenAt, want.LastSeenAt},
 		{"ExpiresAt", got.ExpiresAt, want.ExpiresAt},
 		{"AccessTokenExpiresAt", got.AccessTokenExpiresAt, want.AccessTokenExpiresAt},
+		{"RefreshAt", got.RefreshAt, want.RefreshAt},
 	}
 	for _, tt := range times {
 		if !tt.got.Equal(tt.want) {
@@ -110,8 +122,8 @@ func assertEqual(t *testing.T, got, want *session.Session) {
 		}
 	}
 	g, w := *got, *want
-	g.CreatedAt, g.LastSeenAt, g.ExpiresAt, g.AccessTokenExpiresAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	w.CreatedAt, w.LastSeenAt, w.ExpiresAt, w.AccessTokenExpiresAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	g.CreatedAt, g.LastSeenAt, g.ExpiresAt, g.AccessTokenExpiresAt, g.RefreshAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	w.CreatedAt, w.LastSeenAt, w.ExpiresAt, w.AccessTokenExpiresAt, w.RefreshAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	if !reflect.DeepEqual(g, w) {
 		t.Errorf("session mismatch:\n got %#v\nwant %#v", g, w)
 	}
@@ -144,7 +156,7 @@ func assertNotFound(t *testing.T, st session.Store, id string) {
 	}
 }
 
-func testRoundTrip(t *testing.T, st session.Store) {
+func testRoundTrip(t *testing.T, st session.Backend) {
 	want := fullSession(t)
 	mustSave(t, st, want, time.Hour)
 	assertEqual(t, mustLoad(t, st, want.ID), want)
@@ -155,11 +167,11 @@ func testRoundTrip(t *testing.T, st session.Store) {
 	assertEqual(t, mustLoad(t, st, min.ID), min)
 }
 
-func testLoadMissing(t *testing.T, st session.Store) {
+func testLoadMissing(t *testing.T, st session.Backend) {
 	assertNotFound(t, st, NewID(t))
 }
 
-func testDeleteThenLoad(t *testing.T, st session.Store) {
+func testDeleteThenLoad(t *testing.T, st session.Backend) {
 	s := fullSession(t)
 	mustSave(t, st, s, time.Hour)
 	if err := st.Delete(ctx(t), s.ID); err != nil {
@@ -168,13 +180,13 @@ func testDeleteThenLoad(t *testing.T, st session.Store) {
 	assertNotFound(t, st, s.ID)
 }
 
-func testDeleteMissing(t *testing.T, st session.Store) {
+func testDeleteMissing(t *testing.T, st session.Backend) {
 	if err := st.Delete(ctx(t), NewID(t)); err != nil {
 		t.Fatalf("Delete of a missing session = %v, want nil", err)
 	}
 }
 
-func testSaveOverwrites(t *testing.T, st session.Store) {
+func testSaveOverwrites(t *testing.T, st session.Backend) {
 	s := fullSession(t)
 	mustSave(t, st, s, time.Hour)
 	s.Groups = []string{"other"}
@@ -186,7 +198,7 @@ func testSaveOverwrites(t *testing.T, st session.Store) {
 
 // testUpdateOnlyExisting: Update changes a live session but never brings back
 // one that was deleted (a request racing a logout).
-func testUpdateOnlyExisting(t *testing.T, st session.Store) {
+func testUpdateOnlyExisting(t *testing.T, st session.Backend) {
 	s := fullSession(t)
 	if err := st.Update(ctx(t), s, time.Hour); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Update of a missing session = %v, want ErrNotFound", err)
@@ -207,11 +219,11 @@ func testUpdateOnlyExisting(t *testing.T, st session.Store) {
 	assertNotFound(t, st, s.ID)
 }
 
-func testNoAliasing(t *testing.T, st session.Store) {
+func testNoAliasing(t *testing.T, st session.Backend) {
 	s := fullSession(t)
 	want := fullSession(t)
 	want.ID = s.ID
-	want.CreatedAt, want.LastSeenAt, want.ExpiresAt, want.AccessTokenExpiresAt = s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.AccessTokenExpiresAt
+	want.CreatedAt, want.LastSeenAt, want.ExpiresAt, want.AccessTokenExpiresAt, want.RefreshAt = s.CreatedAt, s.LastSeenAt, s.ExpiresAt, s.AccessTokenExpiresAt, s.RefreshAt
 	mustSave(t, st, s, time.Hour)
 
 	// Changing the saved value afterwards must not change the stored one...
@@ -230,7 +242,7 @@ func testNoAliasing(t *testing.T, st session.Store) {
 	assertEqual(t, mustLoad(t, st, s.ID), want)
 }
 
-func testInvalidSave(t *testing.T, st session.Store) {
+func testInvalidSave(t *testing.T, st session.Backend) {
 	s := fullSession(t)
 	for _, ttl := range []time.Duration{0, -time.Second} {
 		if err := st.Save(ctx(t), s, ttl); err == nil {
@@ -252,7 +264,7 @@ func testInvalidSave(t *testing.T, st session.Store) {
 	}
 }
 
-func testClaim(t *testing.T, st session.Store) {
+func testClaim(t *testing.T, st session.Backend) {
 	key := "jti-" + NewID(t)
 	for i, want := range []bool{true, false, false} {
 		first, err := st.Claim(ctx(t), key, time.Minute)
@@ -274,14 +286,14 @@ func testClaim(t *testing.T, st session.Store) {
 	assertNotFound(t, st, id)
 }
 
-func testPing(t *testing.T, st session.Store) {
+func testPing(t *testing.T, st session.Backend) {
 	if err := st.Ping(ctx(t)); err != nil {
 		t.Fatalf("Ping: %v", err)
 	}
 }
 
 // testConcurrent is meant for -race: readers and writers share ids.
-func testConcurrent(t *testing.T, st session.Store) {
+func testConcurrent(t *testing.T, st session.Backend) {
 	ids := []string{NewID(t), NewID(t), NewID(t)}
 	const workers, rounds = 8, 40
 	var wg sync.WaitGroup
@@ -323,7 +335,7 @@ func testConcurrent(t *testing.T, st session.Store) {
 	}
 }
 
-func testExpiry(t *testing.T, st session.Store) {
+func testExpiry(t *testing.T, st session.Backend) {
 	s := fullSession(t)
 	mustSave(t, st, s, expiryTTL)
 	start := time.Now()
@@ -337,7 +349,7 @@ func testExpiry(t *testing.T, st session.Store) {
 	})
 }
 
-func testClaimExpiry(t *testing.T, st session.Store) {
+func testClaimExpiry(t *testing.T, st session.Backend) {
 	key := "state-" + NewID(t)
 	if first, err := st.Claim(ctx(t), key, expiryTTL); err != nil || !first {
 		t.Fatalf("Claim = %v, %v; want true, nil", first, err)

@@ -1,0 +1,74 @@
+package oidcclient
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+)
+
+// ErrBearerInvalid wraps every reason a bearer token is refused.
+var ErrBearerInvalid = errors.New("oidcclient: bearer token invalid")
+
+// asymmetricAlgs are the signature algorithms a bearer token may use. HMAC
+// algorithms are never accepted, even when the provider advertises them: the
+// JWKS is public, so a key shared through it proves nothing.
+var asymmetricAlgs = []string{
+	"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA",
+}
+
+// VerifyBearer validates a JWT that an API client presented as a bearer token:
+// signature by a key of the provider's JWKS with an algorithm the provider
+// advertises, iss equal to oidc.issuer, aud containing one of audiences, exp
+// in the future and nbf in the past (both with the clock skew), and a
+// subject. It returns the token's claims. Opaque tokens are refused: there is
+// no introspection. ErrNotReady means discovery has not loaded yet.
+func (c *Client) VerifyBearer(ctx context.Context, token string, audiences []string) (map[string]any, error) {
+	party, err := c.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	verifier := party.IDTokenVerifier()
+	algs := slices.DeleteFunc(slices.Clone(verifier.SupportedSignAlgs), func(a string) bool {
+		return !slices.Contains(asymmetricAlgs, a)
+	})
+	if len(algs) == 0 {
+		algs = []string{"RS256"} // the algorithm OpenID Connect requires providers to support
+	}
+
+	var tc oidc.TokenClaims
+	payload, err := oidc.ParseToken(token, &tc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a JWT: %w", ErrBearerInvalid, err)
+	}
+	if err := oidc.CheckSignature(ctx, token, payload, &tc, algs, verifier.KeySet); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBearerInvalid, err)
+	}
+	if tc.Issuer != c.opts.Issuer {
+		return nil, fmt.Errorf("%w: issuer %q is not oidc.issuer", ErrBearerInvalid, tc.Issuer)
+	}
+	if !slices.ContainsFunc(tc.Audience, func(a string) bool { return slices.Contains(audiences, a) }) {
+		return nil, fmt.Errorf("%w: audience %q is not in bearer.audiences", ErrBearerInvalid, []string(tc.Audience))
+	}
+	now := time.Now()
+	skew := c.opts.ClockSkew
+	exp := tc.Expiration.AsTime()
+	if exp.IsZero() || !now.Add(-skew).Before(exp) {
+		return nil, fmt.Errorf("%w: expired or without exp", ErrBearerInvalid)
+	}
+	if nbf := tc.NotBefore.AsTime(); !nbf.IsZero() && now.Add(skew).Before(nbf) {
+		return nil, fmt.Errorf("%w: not valid yet (nbf)", ErrBearerInvalid)
+	}
+	if tc.Subject == "" {
+		return nil, fmt.Errorf("%w: no subject", ErrBearerInvalid)
+	}
+	claims := map[string]any{}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return nil, fmt.Errorf("%w: claims: %w", ErrBearerInvalid, err)
+	}
+	return claims, nil
+}

@@ -1,0 +1,48 @@
+package proxy
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/pkg/oidcclient"
+)
+
+// errBearerRefused: the request carried a bearer token that did not
+// validate. It is 401 whatever else the request carries: the client chose the
+// token, so a cookie is not silently used instead.
+var errBearerRefused = errors.New("proxy: bearer token refused")
+
+// bearerToken returns the token of an "Authorization: Bearer" header.
+func bearerToken(r *http.Request) (string, bool) {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	return token, ok && strings.EqualFold(scheme, "Bearer") && token != ""
+}
+
+// authenticateBearer validates a bearer JWT against the provider's keys and
+// turns its claims into a session that exists for this request only.
+func (h *Handler) authenticateBearer(r *http.Request, token string) (*authenticated, error) {
+	claims, err := h.oidc.VerifyBearer(r.Context(), token, h.cfg.Bearer.Audiences)
+	if errors.Is(err, oidcclient.ErrNotReady) {
+		return nil, err
+	}
+	if err != nil {
+		// The error names the failed check, never the token.
+		h.logger.Info("bearer token refused", zap.Error(err),
+			zap.String("request_id", requestStateFrom(r.Context()).id))
+		return nil, errBearerRefused
+	}
+	s, err := h.sessionFromClaims(claims)
+	if err != nil {
+		h.logger.Info("bearer token refused", zap.Error(err))
+		return nil, errBearerRefused
+	}
+	if exp, ok := claims["exp"].(float64); ok {
+		s.ExpiresAt = time.Unix(int64(exp), 0)
+	}
+	return &authenticated{session: s, bearer: token}, nil
+}

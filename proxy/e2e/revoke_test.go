@@ -1,0 +1,55 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/gatehouse/gatehouse/internal/testidp"
+	redisstore "github.com/gatehouse/gatehouse/pkg/session/redis"
+	"github.com/gatehouse/gatehouse/pkg/sessionadmin"
+)
+
+// TestOperatorRevokeTakesEffectOnEveryReplica: what `gatehouse sessions
+// revoke --user` does ends the user's sessions on every replica at their next
+// request, and no one else's.
+func TestOperatorRevokeTakesEffectOnEveryReplica(t *testing.T) {
+	gates := startGates(t, 2, withStore("redis"))
+	alice0, alice1, bob := newBrowser(t), newBrowser(t), newBrowser(t)
+	alice0.loginAlice(gates[0])
+	alice1.loginAlice(gates[1])
+	bob.login(gates[1], "/", testidp.Bob.Username, testidp.BobPassword)
+	for _, b := range []*browser{alice0, alice1, bob} {
+		for _, g := range gates {
+			if resp := b.api(g.URL + "/before"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("before revoke: status %d", resp.StatusCode)
+			}
+		}
+	}
+
+	st, err := redisstore.New(redisstore.Options{Addresses: []string{gates[0].Redis.Addr()}, KeyPrefix: "gatehouse:"}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	rows, err := sessionadmin.List(t.Context(), st, testidp.Alice.ID, 0)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("List alice = %v, %v; want her 2 sessions", rows, err)
+	}
+	revoked, err := sessionadmin.Revoke(t.Context(), st, sessionadmin.Target{Subject: testidp.Alice.ID})
+	if err != nil || len(revoked) != 2 {
+		t.Fatalf("Revoke = %q, %v; want 2 sessions", revoked, err)
+	}
+
+	for _, g := range gates {
+		for _, b := range []*browser{alice0, alice1} {
+			if resp := b.api(g.URL + "/after"); resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("revoked session at %s: status %d, want 401", g.URL, resp.StatusCode)
+			}
+		}
+		if resp := bob.api(g.URL + "/after"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("Bob's session after revoking Alice: status %d, want 200", resp.StatusCode)
+		}
+	}
+}

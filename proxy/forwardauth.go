@@ -1,0 +1,167 @@
+package proxy
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/pkg/authz"
+)
+
+// originalRequest is what a forward-auth request says about the request that
+// the proxy in front (nginx, Traefik, Envoy) is deciding on.
+type originalRequest struct {
+	known  bool   // false: the peer is not trusted or named no URI
+	path   string // cleaned, for policy
+	uri    string // as sent, path and query, for the login redirect
+	method string
+	host   string // X-Forwarded-Host, when the proxy sent one
+	proto  string
+}
+
+// forwardAuth answers a proxy's auth subrequest: 202 with the identity headers
+// as response headers when the user is logged in and allowed, 401 when not
+// logged in, 403 when denied (or when the original path is ambiguous), 503
+// when the store or the provider cannot answer. The original URI is believed
+// only from trusted_proxies; without it the path is unknown, nothing is
+// public, and the user must pass every rule.
+func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	orig, err := h.originalRequest(r)
+	if err != nil {
+		h.logger.Info("forward-auth refused an ambiguous original path",
+			zap.String("request_id", requestStateFrom(r.Context()).id))
+		writeJSONError(w, http.StatusForbidden, "forbidden", "ambiguous request path")
+		return
+	}
+	if orig.known && h.policy.Public(orig.path) {
+		if auth := h.optionalIdentity(r, orig.path, true); auth != nil {
+			requestStateFrom(r.Context()).auth = auth
+			h.setIdentity(w.Header(), auth)
+		}
+		h.accepted(w)
+		return
+	}
+	auth, err := h.authenticate(r)
+	if err != nil {
+		h.authFailed(w, r, err)
+		return
+	}
+	if auth == nil {
+		h.forwardAuthLogin(w, r, orig)
+		return
+	}
+	if !h.allows(auth, orig.path, orig.known) {
+		requestStateFrom(r.Context()).auth = auth
+		h.logger.Info("access denied by policy", zap.String("user", auth.session.Subject),
+			zap.String("original_path", orig.path), zap.String("request_id", requestStateFrom(r.Context()).id))
+		writeJSONError(w, http.StatusForbidden, "forbidden", "access denied by policy")
+		return
+	}
+	requestStateFrom(r.Context()).auth = auth
+	h.setIdentity(w.Header(), auth)
+	h.accepted(w)
+}
+
+// accepted writes the 202. Every identity header is present, empty when the
+// user has no such claim (or on a public path without login): proxies that
+// copy listed headers from the auth response (Envoy's
+// allowed_upstream_headers) then overwrite a client's copy instead of
+// leaving it in place.
+func (h *Handler) accepted(w http.ResponseWriter) {
+	for _, name := range h.mapper.Names() {
+		if _, ok := w.Header()[name]; !ok {
+			w.Header()[name] = []string{""}
+		}
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// loginURLHeader carries, on forward-auth's 401, the login URL that returns
+// to the original request. nginx reads it with auth_request_set and
+// redirects there from its error_page: nginx itself cannot URL-escape rd.
+const loginURLHeader = "X-Gatehouse-Login-Url"
+
+// forwardAuthLogin answers 401. nginx ignores the body and redirects through
+// its error_page; Traefik shows the body to the browser as it is, so a browser
+// navigation gets a page that moves on to the login at once.
+func (h *Handler) forwardAuthLogin(w http.ResponseWriter, r *http.Request, orig originalRequest) {
+	start := h.startURL(h.originalRD(orig))
+	w.Header().Set(loginURLHeader, start)
+	navigation := isBrowserNavigation(r) &&
+		(orig.method == "" || orig.method == http.MethodGet || orig.method == http.MethodHead)
+	if !navigation {
+		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "login required")
+		return
+	}
+	renderPage(w, r, page{
+		Status: http.StatusUnauthorized, Title: "Sign-in required",
+		Message: "Please sign in to continue.", Link: start, LinkText: "Sign in", Refresh: start,
+	})
+}
+
+// originalRD is where the login returns: the original URI, made absolute when
+// the proxy serves another host than public_url (then /start accepts it only
+// for allowed_redirect_hosts).
+func (h *Handler) originalRD(orig originalRequest) string {
+	if !orig.known || orig.uri == "" {
+		return "/"
+	}
+	if orig.host == "" || strings.EqualFold(orig.host, h.rd.publicHost) {
+		return orig.uri
+	}
+	proto := "https"
+	if orig.proto == "http" {
+		proto = "http"
+	}
+	return proto + "://" + orig.host + orig.uri
+}
+
+// originalRequest reads X-Original-URI (nginx) or X-Forwarded-Uri and
+// X-Forwarded-Method (Traefik), or the path after <prefix>/auth (Envoy), from
+// a trusted proxy. From any other peer they are ignored: a client could
+// otherwise name a public path and skip authentication.
+func (h *Handler) originalRequest(r *http.Request) (originalRequest, error) {
+	hdr := r.Header
+	uri := firstHeader(hdr, "X-Original-Uri", "X-Forwarded-Uri")
+	method := firstHeader(hdr, "X-Forwarded-Method", "X-Original-Method")
+	if rest, ok := strings.CutPrefix(authz.WirePath(r.URL), h.paths.auth); ok && rest != "" && uri == "" {
+		uri, method = rest, r.Method
+		if r.URL.RawQuery != "" {
+			uri += "?" + r.URL.RawQuery
+		}
+	}
+	if !h.strip.trusts(r) {
+		if uri != "" {
+			h.logger.Warn("forward-auth: original URI from a peer not in trusted_proxies ignored; the path is treated as unknown",
+				zap.String("peer", r.RemoteAddr))
+		}
+		return originalRequest{}, nil
+	}
+	if uri == "" {
+		return originalRequest{}, nil
+	}
+	u, err := url.ParseRequestURI(uri)
+	if err != nil {
+		return originalRequest{}, authz.ErrBadPath
+	}
+	p, err := authz.CleanPath(authz.WirePath(u))
+	if err != nil {
+		return originalRequest{}, err
+	}
+	return originalRequest{
+		known: true, path: p, uri: u.RequestURI(), method: strings.ToUpper(method),
+		host: hdr.Get("X-Forwarded-Host"), proto: strings.ToLower(hdr.Get("X-Forwarded-Proto")),
+	}, nil
+}
+
+func firstHeader(h http.Header, names ...string) string {
+	for _, n := range names {
+		if v := h.Get(n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
