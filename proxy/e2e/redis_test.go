@@ -224,7 +224,7 @@ func TestClusterManyUsers(t *testing.T) {
 // requires client certificates, as an ACL user limited to its key prefix.
 func TestRedisACLUserOverTLS(t *testing.T) {
 	srv, files := redistest.StartTLS(t)
-	srv.AddUser("gatehouse", "acl-pass-123", "~gatehouse:*", "+@read", "+@write", "+@connection", "+@transaction", "+client")
+	srv.AddUser("gatehouse", "acl-pass-123", "~gatehouse:*", "+@read", "+@write", "+@connection", "+@transaction", "+@scripting", "+client")
 	pwFile := filepath.Join(t.TempDir(), "redis-password")
 	if err := os.WriteFile(pwFile, []byte("acl-pass-123\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -164,9 +164,10 @@ func commandStats(t *testing.T, c rueidis.Client) map[string]int {
 
 // TestSteadyStateRequestsReadOnceWriteNever: an authenticated request whose
 // session needs no refresh and no idle-timeout write costs at most one Redis
-// read and no write.
+// read and no write. The client-side cache is off here (it would take even
+// that read away; TestSteadyStateCostsNoRedisRoundTrip covers it).
 func TestSteadyStateRequestsReadOnceWriteNever(t *testing.T) {
-	g := startGate(t, withStore("redis"))
+	g := startGate(t, withStore("redis"), withEnv("GATEHOUSE_SESSION_REDIS_CLIENT_CACHE=0"))
 	b := newBrowser(t)
 	b.loginAlice(g)
 	c := redisClient(t, g)

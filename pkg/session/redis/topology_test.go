@@ -325,7 +325,7 @@ gatehouse_redis_errors_total{op="ping"} 1
 func TestACLUser(t *testing.T) {
 	srv := redistest.Start(t)
 	// Least privilege: only gatehouse's keys, only the command groups it uses.
-	srv.AddUser("gatehouse", "s3cret-pass", "~gatehouse:*", "+@read", "+@write", "+@connection", "+@transaction", "+client")
+	srv.AddUser("gatehouse", "s3cret-pass", "~gatehouse:*", "+@read", "+@write", "+@connection", "+@transaction", "+@scripting", "+client")
 	srv.Do("CONFIG", "SET", "requirepass", "default-only-for-admin") // nobody gets in unauthenticated
 	t.Run("conformance", func(t *testing.T) {
 		sessiontest.Run(t, func(t *testing.T) session.Backend {
