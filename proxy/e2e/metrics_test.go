@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -136,4 +137,26 @@ func scrape(t *testing.T, g *gate) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// TestMetricsCountRefreshes: a request after the access token is due for
+// refresh moves gatehouse_token_refreshes_total{result="ok"}.
+func TestMetricsCountRefreshes(t *testing.T) {
+	g := startGate(t, shortTokens(withStore("redis"))...)
+	b := newBrowser(t)
+	loggedIn := time.Now()
+	b.loginAlice(g)
+	sleepUntil(loggedIn.Add(refreshDueAt + 200*time.Millisecond))
+	if resp := b.api(g.URL + "/api/items"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("request after refresh is due: %d", resp.StatusCode)
+	}
+	got := scrape(t, g)
+	for series, want := range map[string]float64{
+		`gatehouse_token_refreshes_total{result="ok"}`:     1,
+		`gatehouse_token_refreshes_total{result="failed"}`: 0,
+	} {
+		if got[series] != want {
+			t.Errorf("%s = %v, want %v", series, got[series], want)
+		}
+	}
 }
