@@ -121,6 +121,12 @@ func TestLoadDefaults(t *testing.T) {
 				"X-Forwarded-Groups":             "groups",
 			},
 			MaxHeaderBytes: 8192,
+			Assertion: Assertion{
+				Header:    "X-Gatehouse-Assertion",
+				Algorithm: "ES256",
+				Audience:  "http://127.0.0.1:8080",
+				TTL:       5 * time.Minute,
+			},
 		},
 		Server: Server{
 			MaxHeaderBytes:    32768,
