@@ -28,6 +28,7 @@ type Handler struct {
 	store    session.Store
 	oidc     *oidcclient.Client
 	mapper   *identity.Mapper
+	asserter *identity.Asserter
 	logger   *zap.Logger
 	cookies  cookieJar
 	strip    stripper
@@ -38,7 +39,7 @@ type Handler struct {
 }
 
 type paths struct {
-	start, callback, logout string
+	start, callback, logout, jwks string
 }
 
 // New builds the handler. cfg must have passed config validation.
@@ -51,22 +52,29 @@ func New(cfg *config.Config, store session.Store, oidc *oidcclient.Client, logge
 	if err != nil {
 		return nil, err
 	}
+	mapper := identity.NewMapper(cfg.Identity.Headers, cfg.Identity.MaxHeaderBytes)
+	asserter, err := newAsserter(cfg, mapper, logger)
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{
-		cfg:     cfg,
-		store:   store,
-		oidc:    oidc,
-		mapper:  identity.NewMapper(cfg.Identity.Headers, cfg.Identity.MaxHeaderBytes),
-		logger:  logger,
-		cookies: cookies,
-		rd:      newRedirectValidator(cfg.PublicURL, cfg.AllowedRedirectHosts),
+		cfg:      cfg,
+		store:    store,
+		oidc:     oidc,
+		mapper:   mapper,
+		asserter: asserter,
+		logger:   logger,
+		cookies:  cookies,
+		rd:       newRedirectValidator(cfg.PublicURL, cfg.AllowedRedirectHosts),
 		paths: paths{
 			start:    cfg.PathPrefix + "/start",
 			callback: cfg.OIDC.RedirectPath,
 			logout:   cfg.PathPrefix + "/logout",
+			jwks:     cfg.PathPrefix + "/jwks.json",
 		},
 		now: time.Now,
 	}
-	h.strip = newStripper(h.mapper.Names(), cfg.TrustedProxyPrefixes)
+	h.strip = newStripper(append(h.mapper.Names(), asserter.Header()), cfg.TrustedProxyPrefixes)
 	h.upstream = h.newReverseProxy(upstreamURL)
 	return h, nil
 }
@@ -86,6 +94,8 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 		h.callback(w, r)
 	case h.paths.logout:
 		h.logout(w, r)
+	case h.paths.jwks:
+		h.jwks(w, r)
 	default:
 		h.proxy(w, r)
 	}

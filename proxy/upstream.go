@@ -74,14 +74,7 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 		if st.auth == nil {
 			return
 		}
-		headers, truncated := h.mapper.Headers(st.auth.session)
-		for _, hd := range headers {
-			pr.Out.Header.Set(hd.Name, hd.Value)
-		}
-		if truncated {
-			h.logger.Warn("identity headers truncated to identity.max_header_bytes",
-				zap.String("user", st.auth.session.Subject))
-		}
+		h.setIdentity(pr.Out.Header, st.auth)
 		if h.cfg.Upstream.PassAccessToken {
 			h.setAccessToken(pr, st.auth)
 		}

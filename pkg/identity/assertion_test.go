@@ -39,7 +39,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time           { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func newClock() *clock { return &clock{t: time.Unix(1_800_000_000, 0)} }

@@ -20,7 +20,7 @@ func get(t *testing.T, target string, header http.Header) *http.Response {
 		}
 	}
 	w := httptest.NewRecorder()
-	upstream.Handler().ServeHTTP(w, r)
+	upstream.Handler(nil).ServeHTTP(w, r)
 	return w.Result()
 }
 
