@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 # command -> Debian package that provides it
 declare -A need=(
   [redis-server]=redis-server
+  [php]=php-cli
 )
 
 missing=()

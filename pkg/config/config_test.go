@@ -548,6 +548,7 @@ func TestExampleConfig(t *testing.T) {
 	want := mustLoad(t, "", env)
 	// The example writes the empty lists out; the defaults leave them nil.
 	want.TrustedProxies, want.AllowedRedirectHosts = []string{}, []string{}
+	want.Identity.Assertion.Keys = []string{}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("config.example.yaml differs from the defaults:\n got %+v\nwant %+v", got, want)
 	}

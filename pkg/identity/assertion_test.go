@@ -67,7 +67,7 @@ type fixture struct {
 	logs     *observer.ObservedLogs
 }
 
-func newFixture(t *testing.T, alg string, ks []keys.Key, opts ...func(*identity.AssertionOptions)) fixture {
+func newFixture(t testing.TB, alg string, ks []keys.Key, opts ...func(*identity.AssertionOptions)) fixture {
 	t.Helper()
 	var sec []byte
 	if alg == keys.HS256 {
@@ -448,4 +448,35 @@ func claimsOf(t *testing.T, token string) string {
 func b64json(v any) string {
 	b, _ := json.Marshal(v)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// BenchmarkAssertion compares a cached assertion (the steady state) with
+// signing one anew for every request, per algorithm.
+func BenchmarkAssertion(b *testing.B) {
+	for _, alg := range []string{keys.ES256, keys.EdDSA, keys.HS256} {
+		var ks []keys.Key
+		if alg != keys.HS256 {
+			k, _ := keys.Generate(alg)
+			ks = []keys.Key{k}
+		}
+		f := newFixture(b, alg, ks)
+		s := alice()
+		b.Run(alg+"/cached", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := f.asserter.Assertion(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(alg+"/signing", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				f.clock.Advance(3 * time.Minute) // past half the lifetime: re-sign
+				if _, err := f.asserter.Assertion(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

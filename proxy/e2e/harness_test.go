@@ -40,6 +40,7 @@ type options struct {
 	env      []string
 	idpOpts  []testidp.Option
 	upstream http.Handler
+	mainLn   net.Listener // gatehouse's listener, when the test must know its URL first
 }
 
 type option func(*options)
@@ -49,7 +50,8 @@ func withEnv(kv ...string) option   { return func(o *options) { o.env = append(o
 func withIDP(opts ...testidp.Option) option {
 	return func(o *options) { o.idpOpts = append(o.idpOpts, opts...) }
 }
-func withUpstream(h http.Handler) option { return func(o *options) { o.upstream = h } }
+func withUpstream(h http.Handler) option  { return func(o *options) { o.upstream = h } }
+func withListener(ln net.Listener) option { return func(o *options) { o.mainLn = ln } }
 
 // startGate starts a provider, an upstream, and gatehouse through the same
 // config loading and server assembly that `gatehouse serve` uses.
@@ -59,7 +61,10 @@ func startGate(t *testing.T, opts ...option) *gate {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	mainLn := listen(t)
+	mainLn := o.mainLn
+	if mainLn == nil {
+		mainLn = listen(t)
+	}
 	opsLn := listen(t)
 	g := &gate{URL: "http://" + mainLn.Addr().String(), OpsURL: "http://" + opsLn.Addr().String()}
 	g.IDP = testidp.Start(t, []string{g.URL + "/oauth2/callback"}, o.idpOpts...)
