@@ -346,7 +346,10 @@ func (v *Verifier) refresh(ctx context.Context, seen *keySet) (*keySet, error) {
 		return cur, nil
 	}
 	now := v.opts.Now()
-	if cur != nil && now.Sub(v.lastFetch) < v.opts.RefetchInterval {
+	if !v.lastFetch.IsZero() && now.Sub(v.lastFetch) < v.opts.RefetchInterval {
+		if cur == nil {
+			return nil, fmt.Errorf("%w: the last fetch failed less than %s ago", ErrKeys, v.opts.RefetchInterval)
+		}
 		return cur, nil
 	}
 	v.lastFetch = now
