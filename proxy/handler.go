@@ -34,6 +34,7 @@ type Handler struct {
 	store    session.Backend
 	oidc     *oidcclient.Client
 	mapper   *identity.Mapper
+	asserter *identity.Asserter
 	logger   *zap.Logger
 	cookies  cookieJar
 	strip    stripper
@@ -48,7 +49,7 @@ type Handler struct {
 
 type paths struct {
 	start, callback, logout string
-	auth, userinfo          string
+	auth, userinfo, jwks    string
 }
 
 // New builds the handler. cfg must have passed config validation.
@@ -61,20 +62,27 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, log
 	if err != nil {
 		return nil, err
 	}
+	mapper := identity.NewMapper(cfg.Identity.Headers, cfg.Identity.MaxHeaderBytes)
+	asserter, err := newAsserter(cfg, mapper, logger)
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{
-		cfg:     cfg,
-		store:   store,
-		oidc:    oidc,
-		mapper:  identity.NewMapper(cfg.Identity.Headers, cfg.Identity.MaxHeaderBytes),
-		logger:  logger,
-		cookies: cookies,
-		rd:      newRedirectValidator(cfg.PublicURL, cfg.AllowedRedirectHosts),
+		cfg:      cfg,
+		store:    store,
+		oidc:     oidc,
+		mapper:   mapper,
+		asserter: asserter,
+		logger:   logger,
+		cookies:  cookies,
+		rd:       newRedirectValidator(cfg.PublicURL, cfg.AllowedRedirectHosts),
 		paths: paths{
 			start:    cfg.PathPrefix + "/start",
 			callback: cfg.OIDC.RedirectPath,
 			logout:   cfg.PathPrefix + "/logout",
 			auth:     cfg.PathPrefix + "/auth",
 			userinfo: cfg.PathPrefix + "/userinfo",
+			jwks:     cfg.PathPrefix + "/jwks.json",
 		},
 		now: time.Now,
 	}
@@ -82,7 +90,7 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, log
 		return nil, err
 	}
 	h.outageLog = newOutageLogger(logger)
-	h.strip = newStripper(h.mapper.Names(), cfg.TrustedProxyPrefixes)
+	h.strip = newStripper(append(h.mapper.Names(), asserter.Header()), cfg.TrustedProxyPrefixes)
 	h.upstream = h.newReverseProxy(upstreamURL)
 	return h, nil
 }
@@ -106,6 +114,8 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 		h.forwardAuth(w, r)
 	case h.paths.userinfo:
 		h.userinfo(w, r)
+	case h.paths.jwks:
+		h.jwks(w, r)
 	default:
 		if strings.HasPrefix(r.URL.Path, h.paths.auth+"/") {
 			h.forwardAuth(w, r) // Envoy's ext_authz appends the original path
