@@ -35,6 +35,7 @@ type Handler struct {
 	store    session.Backend
 	oidc     *oidcclient.Client
 	mapper   *identity.Mapper
+	asserter *identity.Asserter
 	logger   *zap.Logger
 	metrics  *metrics.Metrics // nil: no metrics
 	cookies  cookieJar
@@ -50,7 +51,7 @@ type Handler struct {
 
 type paths struct {
 	start, callback, logout string
-	auth, userinfo          string
+	auth, userinfo, jwks    string
 }
 
 // New builds the handler. cfg must have passed config validation; m may be nil.
@@ -63,21 +64,28 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *
 	if err != nil {
 		return nil, err
 	}
+	mapper := identity.NewMapper(cfg.Identity.Headers, cfg.Identity.MaxHeaderBytes)
+	asserter, err := newAsserter(cfg, mapper, logger)
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{
-		cfg:     cfg,
-		store:   store,
-		oidc:    oidc,
-		mapper:  identity.NewMapper(cfg.Identity.Headers, cfg.Identity.MaxHeaderBytes),
-		logger:  logger,
-		metrics: m,
-		cookies: cookies,
-		rd:      newRedirectValidator(cfg.PublicURL, cfg.AllowedRedirectHosts),
+		cfg:      cfg,
+		store:    store,
+		oidc:     oidc,
+		mapper:   mapper,
+		asserter: asserter,
+		logger:   logger,
+		metrics:  m,
+		cookies:  cookies,
+		rd:       newRedirectValidator(cfg.PublicURL, cfg.AllowedRedirectHosts),
 		paths: paths{
 			start:    cfg.PathPrefix + "/start",
 			callback: cfg.OIDC.RedirectPath,
 			logout:   cfg.PathPrefix + "/logout",
 			auth:     cfg.PathPrefix + "/auth",
 			userinfo: cfg.PathPrefix + "/userinfo",
+			jwks:     cfg.PathPrefix + "/jwks.json",
 		},
 		now: time.Now,
 	}
@@ -85,7 +93,7 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *
 		return nil, err
 	}
 	h.outageLog = newOutageLogger(logger)
-	h.strip = newStripper(h.mapper.Names(), cfg.TrustedProxyPrefixes)
+	h.strip = newStripper(append(h.mapper.Names(), asserter.Header()), cfg.TrustedProxyPrefixes)
 	h.upstream = h.newReverseProxy(upstreamURL)
 	return h, nil
 }
@@ -109,6 +117,8 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 		h.forwardAuth(w, r)
 	case h.paths.userinfo:
 		h.userinfo(w, r)
+	case h.paths.jwks:
+		h.jwks(w, r)
 	default:
 		if strings.HasPrefix(r.URL.Path, h.paths.auth+"/") {
 			h.forwardAuth(w, r) // Envoy's ext_authz appends the original path

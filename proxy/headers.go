@@ -6,9 +6,12 @@ import (
 	"strings"
 )
 
-// Headers a client must never be able to set for the upstream. They are
-// compared after folding case and '_' to '-', because PHP and CGI turn
-// X-Forwarded_User into the same variable as X-Forwarded-User.
+// Headers a client must never be able to set for the upstream, besides the
+// configured identity and assertion headers. They are compared after folding
+// case and '_' to '-', because PHP and CGI turn X-Forwarded_User into the same
+// variable as X-Forwarded-User. The default assertion name stays here when
+// identity.assertion.header renames it, so an upstream still reading the old
+// name never sees a client's copy.
 var alwaysStripped = []string{
 	"X-Gatehouse-Assertion",
 	"X-Forwarded-Access-Token",

@@ -87,20 +87,6 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 	}
 }
 
-// setIdentity writes the identity headers for auth into hdr. It is the one
-// place that does so, for the upstream request (rewrite) and for the 202 of
-// forward-auth alike: the signed assertion belongs here too.
-func (h *Handler) setIdentity(hdr http.Header, auth *authenticated) {
-	headers, truncated := h.mapper.Headers(auth.session)
-	for _, hd := range headers {
-		hdr.Set(hd.Name, hd.Value)
-	}
-	if truncated {
-		h.logger.Warn("identity headers truncated to identity.max_header_bytes",
-			zap.String("user", auth.session.Subject))
-	}
-}
-
 func (h *Handler) setAccessToken(pr *httputil.ProxyRequest, auth *authenticated) {
 	if auth.bearer != "" {
 		// The client's own token is its access token.

@@ -10,6 +10,7 @@ declare -A need=(
   [redis-server]=redis-server
   [nginx]=nginx-light
   [redis-cli]=redis-tools
+  [php]=php-cli
 )
 
 missing=()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/pkg/config"
 	"github.com/gatehouse/gatehouse/pkg/demo"
+	"github.com/gatehouse/gatehouse/pkg/identity/keys"
 	"github.com/gatehouse/gatehouse/pkg/logging"
 	"github.com/gatehouse/gatehouse/pkg/server"
 )
@@ -33,6 +34,7 @@ commands:
                                list sessions (all, or one user's)
   sessions revoke --config FILE (--user SUB | --session HASH | --all)
                                end sessions on every replica at once
+  keys generate --alg ES256    print a new assertion signing key (PEM; ES256 or EdDSA)
   version                      print the version
 `
 
@@ -54,6 +56,8 @@ func run(args, env []string, stdout, stderr io.Writer) int {
 		return runDemo(args, stdout, stderr)
 	case "sessions":
 		return sessions(args, env, stdout, stderr)
+	case "keys":
+		return keysCommand(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "gatehouse", version)
 		return 0
@@ -153,5 +157,31 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gatehouse demo:", err)
 		return 1
 	}
+	return 0
+}
+
+func keysCommand(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "generate" {
+		fmt.Fprintf(stderr, "usage: gatehouse keys generate [--alg ES256|EdDSA]\n")
+		return 2
+	}
+	fs := flag.NewFlagSet("keys generate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	alg := fs.String("alg", keys.ES256, "key algorithm: ES256 or EdDSA")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	name, _ := keys.NormalizeAlg(*alg)
+	k, err := keys.Generate(name)
+	if err != nil {
+		fmt.Fprintln(stderr, "gatehouse keys generate:", err)
+		return 2
+	}
+	pem, err := k.PEM()
+	if err != nil {
+		fmt.Fprintln(stderr, "gatehouse keys generate:", err)
+		return 1
+	}
+	_, _ = stdout.Write(pem)
 	return 0
 }

@@ -65,3 +65,33 @@ session: {idle_timeout: abc, stroe: redis}
 		})
 	}
 }
+
+// TestKeysGenerate checks that the printed key is accepted by the config as
+// identity.assertion.keys for its algorithm.
+func TestKeysGenerate(t *testing.T) {
+	for _, alg := range []string{"ES256", "EdDSA", "eddsa"} {
+		t.Run(alg, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run([]string{"keys", "generate", "--alg", alg}, nil, &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			if !strings.HasPrefix(stdout.String(), "-----BEGIN PRIVATE KEY-----\n") {
+				t.Fatalf("not a PKCS#8 PEM key:\n%s", stdout.String())
+			}
+			env := []string{
+				"GATEHOUSE_PUBLIC_URL=https://app.example.com", "GATEHOUSE_UPSTREAM_URL=http://127.0.0.1:8080",
+				"GATEHOUSE_OIDC_ISSUER=https://idp.example.com", "GATEHOUSE_OIDC_CLIENT_ID=gatehouse",
+				"GATEHOUSE_OIDC_CLIENT_SECRET=s3cr3t-value", "GATEHOUSE_COOKIE_SECRETS=" + strings.Repeat("QUJD", 12),
+				"GATEHOUSE_IDENTITY_ASSERTION_ALGORITHM=" + alg, "GATEHOUSE_IDENTITY_ASSERTION_KEYS=" + stdout.String(),
+			}
+			var out, errOut bytes.Buffer
+			if code := run([]string{"check-config"}, env, &out, &errOut); code != 0 {
+				t.Errorf("check-config refused the generated key: %s", errOut.String())
+			}
+		})
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"keys", "generate", "--alg", "RS256"}, nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "RS256") {
+		t.Errorf("RS256: exit %d, stderr %q", code, stderr.String())
+	}
+}

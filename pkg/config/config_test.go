@@ -121,6 +121,12 @@ func TestLoadDefaults(t *testing.T) {
 				"X-Forwarded-Groups":             "groups",
 			},
 			MaxHeaderBytes: 8192,
+			Assertion: Assertion{
+				Header:    "X-Gatehouse-Assertion",
+				Algorithm: "ES256",
+				Audience:  "http://127.0.0.1:8080",
+				TTL:       5 * time.Minute,
+			},
 		},
 		Authorization: Authorization{
 			AllowedEmails: []string{}, AllowedEmailDomains: []string{}, AllowedGroups: []string{},
@@ -556,6 +562,7 @@ func TestExampleConfig(t *testing.T) {
 	want := mustLoad(t, "", env)
 	// The example writes the empty lists out; the defaults leave them nil.
 	want.TrustedProxies, want.AllowedRedirectHosts = []string{}, []string{}
+	want.Identity.Assertion.Keys = []string{}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("config.example.yaml differs from the defaults:\n got %+v\nwant %+v", got, want)
 	}

@@ -409,11 +409,18 @@ func toString(raw any) (string, bool) {
 	return "", false
 }
 
+// pemLists are list keys whose items are PEM text, which contains spaces and
+// newlines: their environment form is one item, not a comma/space list.
+var pemLists = map[string]bool{"identity.assertion.keys": true}
+
 // toStrings accepts a YAML list, or a string of items separated by commas
 // and/or spaces (the environment form).
 func toStrings(raw any, key string, errs *problems) (reflect.Value, bool) {
 	switch list := raw.(type) {
 	case string:
+		if pemLists[key] {
+			return reflect.ValueOf([]string{list}), true
+		}
 		return reflect.ValueOf(splitList(list)), true
 	case []string:
 		return reflect.ValueOf(slices.Clone(list)), true

@@ -34,6 +34,18 @@ var secretFiles = []secretFile{
 		file:  func(c *Config) string { return c.Cookie.SecretsFile },
 		set:   func(c *Config, s string) { c.Cookie.Secrets = secretLines(s) },
 	},
+	{
+		valueKey: "identity.assertion.keys", fileKey: "identity.assertion.keys_file",
+		value: func(c *Config) bool { return len(c.Identity.Assertion.Keys) > 0 },
+		file:  func(c *Config) string { return c.Identity.Assertion.KeysFile },
+		set:   func(c *Config, s string) { c.Identity.Assertion.Keys = []string{s} },
+	},
+	{
+		valueKey: "identity.assertion.hmac_secret", fileKey: "identity.assertion.hmac_secret_file",
+		value: func(c *Config) bool { return c.Identity.Assertion.HMACSecret != "" },
+		file:  func(c *Config) string { return c.Identity.Assertion.HMACSecretFile },
+		set:   func(c *Config, s string) { c.Identity.Assertion.HMACSecret = s },
+	},
 }
 
 // readSecretFiles fills each secret from its *_file key. Setting both the value

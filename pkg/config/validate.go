@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/pkg/identity/keys"
 )
 
 // Validate normalises c (trims one trailing slash from public_url, fills the
@@ -105,6 +107,11 @@ func (c *Config) normalise() {
 	c.OIDC.TokenAuthMethod = strings.ToLower(c.OIDC.TokenAuthMethod)
 	c.Log.Level = strings.ToLower(c.Log.Level)
 	c.Log.Format = strings.ToLower(c.Log.Format)
+	c.Identity.Assertion.Header = http.CanonicalHeaderKey(c.Identity.Assertion.Header)
+	c.Identity.Assertion.Algorithm, _ = keys.NormalizeAlg(c.Identity.Assertion.Algorithm)
+	if c.Identity.Assertion.Audience == "" {
+		c.Identity.Assertion.Audience = strings.TrimSuffix(c.Upstream.URL, "/")
+	}
 }
 
 // derivedFrom says which OIDC defaults were derived from a key that is already
@@ -269,6 +276,7 @@ func (c *Config) validateIdentity(errs *problems) {
 	if c.Identity.MaxHeaderBytes < 1024 {
 		errs.add("identity.max_header_bytes", "%d is less than the minimum 1024", c.Identity.MaxHeaderBytes)
 	}
+	c.validateAssertion(errs)
 }
 
 func (c *Config) validateServer(errs *problems) {

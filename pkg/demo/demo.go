@@ -20,6 +20,8 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/config"
 	"github.com/gatehouse/gatehouse/pkg/demo/idp"
 	"github.com/gatehouse/gatehouse/pkg/demo/upstream"
+	"github.com/gatehouse/gatehouse/pkg/identity/keys"
+	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 	"github.com/gatehouse/gatehouse/pkg/server"
 )
 
@@ -74,7 +76,17 @@ func Run(ctx context.Context, opts Options) error {
 		return fmt.Errorf("demo provider: %w", err)
 	}
 
+	// A key of its own, so the demo does not warn about a generated one.
+	signingKey, err := keys.Generate(keys.ES256)
+	if err != nil {
+		return err
+	}
+	signingPEM, err := signingKey.PEM()
+	if err != nil {
+		return err
+	}
 	cfg, err := config.Load("", []string{
+		"GATEHOUSE_IDENTITY_ASSERTION_KEYS=" + string(signingPEM),
 		"GATEHOUSE_PUBLIC_URL=" + publicURL,
 		"GATEHOUSE_UPSTREAM_URL=http://" + upLn.Addr().String(),
 		"GATEHOUSE_OIDC_ISSUER=" + issuer,
@@ -90,10 +102,19 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
+	// The demo app trusts nothing but what verifies against gatehouse's keys.
+	verifier, err := verify.New(verify.Options{
+		Issuer:   cfg.PublicURL,
+		Audience: cfg.Identity.Assertion.Audience,
+		JWKSURL:  publicURL + cfg.PathPrefix + "/jwks.json",
+	})
+	if err != nil {
+		return fmt.Errorf("demo upstream verifier: %w", err)
+	}
 
 	side := []*http.Server{
 		{Handler: provider.Handler(), ReadHeaderTimeout: 10 * time.Second},
-		{Handler: upstream.Handler(), ReadHeaderTimeout: 10 * time.Second},
+		{Handler: upstream.Handler(verifier), ReadHeaderTimeout: 10 * time.Second},
 	}
 	go func() { _ = side[0].Serve(idpLn) }()
 	go func() { _ = side[1].Serve(upLn) }()

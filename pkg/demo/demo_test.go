@@ -107,4 +107,7 @@ func TestDemoLoginShowsIdentity(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "demo@gatehouse.test") {
 		t.Fatalf("identity page: status %d body %s", resp.StatusCode, body)
 	}
+	if !strings.Contains(string(body), "assertion verified ✓") {
+		t.Fatalf("the demo app did not verify the assertion against gatehouse's JWKS: %s", body)
+	}
 }

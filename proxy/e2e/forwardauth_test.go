@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 )
 
 // authGet asks gatehouse's forward-auth endpoint as a proxy would.
@@ -50,11 +52,23 @@ func TestForwardAuthFromTrustedProxy(t *testing.T) {
 		{"envoy: denied", "/oauth2/auth/admin", staff.sessionCookie(g), nil, 403, ""},
 		{"envoy: public", "/oauth2/auth/public/x?y", "", nil, 202, ""},
 	}
+	verifier, err := verify.New(verify.Options{Issuer: g.URL, Audience: g.Upstream.URL, JWKSURL: g.URL + "/oauth2/jwks.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range cases {
 		resp := authGet(t, g, tc.target, tc.cookie, tc.header...)
 		if resp.StatusCode != tc.want {
 			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.want)
 			continue
+		}
+		// The 202 carries the signed assertion under the same name as
+		// proxied requests, for the same user.
+		if tc.user != "" {
+			claims, err := verifier.Verify(context.Background(), resp.Header.Get("X-Gatehouse-Assertion"))
+			if err != nil || claims.Subject != tc.user {
+				t.Errorf("%s: assertion on the 202: %+v, %v", tc.name, claims, err)
+			}
 		}
 		if got := resp.Header.Get("X-Forwarded-User"); got != tc.user {
 			t.Errorf("%s: X-Forwarded-User = %q, want %q", tc.name, got, tc.user)

@@ -64,6 +64,7 @@ func withConfigFile(yaml string) option  { return func(o *options) { o.file = ya
 func withFront(ln net.Listener, publicURL string) option {
 	return func(o *options) { o.mainLn, o.public = ln, publicURL }
 }
+func withListener(ln net.Listener) option { return func(o *options) { o.mainLn = ln } }
 
 // startGate starts a provider, an upstream, and gatehouse through the same
 // config loading and server assembly that `gatehouse serve` uses.

@@ -59,7 +59,11 @@ app.kubernetes.io/component: {{ ternary "auth-proxy" "application" (eq .Values.m
 {{- end -}}
 {{- define "gatehouse.hasAssertionKeys" -}}
 {{- if .Values.secrets.existingSecret -}}{{- if .Values.secrets.assertionKeysKey -}}true{{- end -}}
-{{- else if .Values.secrets.assertionKeys -}}true{{- end -}}
+{{- else if or .Values.secrets.assertionKeys (include "gatehouse.generateAssertionKey" .) -}}true{{- end -}}
+{{- end -}}
+{{/* The chart generates an ES256 signing key (the default algorithm) when none is given. */}}
+{{- define "gatehouse.generateAssertionKey" -}}
+{{- if and (not .Values.secrets.existingSecret) (not .Values.secrets.assertionKeys) (eq (dig "identity" "assertion" "algorithm" "ES256" (default dict .Values.config)) "ES256") -}}true{{- end -}}
 {{- end -}}
 
 {{/*

@@ -1,5 +1,6 @@
 // Package upstream is the demo application behind `gatehouse demo`: one page
-// that shows what gatehouse passed on.
+// that shows what gatehouse passed on, and whether the signed assertion
+// verifies against gatehouse's published keys.
 package upstream
 
 import (
@@ -9,6 +10,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 )
 
 // IdentityHeaders are the identity headers the page shows first, in order.
@@ -31,9 +34,30 @@ const LogoutPath = "/oauth2/logout"
 
 // Handler returns the demo upstream. Every path answers with the request it
 // received: HTML by default, JSON when the client accepts application/json
-// and not text/html. Neither variant is cached.
-func Handler() http.Handler {
-	return http.HandlerFunc(serve)
+// and not text/html. Neither variant is cached. With a verifier the page also
+// says whether the assertion verified, and why not; nil leaves that out.
+func Handler(v *verify.Verifier) http.Handler {
+	return &app{verifier: v}
+}
+
+type app struct{ verifier *verify.Verifier }
+
+// Check is the outcome of verifying the assertion.
+type Check struct {
+	Verified bool   `json:"verified"`
+	Reason   string `json:"reason,omitempty"`  // why it failed
+	Subject  string `json:"subject,omitempty"` // the verified sub
+}
+
+func (a *app) check(r *http.Request) *Check {
+	if a.verifier == nil {
+		return nil
+	}
+	c, err := a.verifier.VerifyRequest(r)
+	if err != nil {
+		return &Check{Reason: err.Error()}
+	}
+	return &Check{Verified: true, Subject: c.Subject}
 }
 
 // Response is the JSON variant of the page. Headers holds every request
@@ -45,6 +69,8 @@ type Response struct {
 	Host     string              `json:"host"`
 	Identity map[string]string   `json:"identity"`
 	Headers  map[string][]string `json:"headers"`
+	// Assertion is the verification outcome (absent without a verifier).
+	Assertion *Check `json:"assertion,omitempty"`
 }
 
 type row struct{ Name, Value string }
@@ -55,14 +81,15 @@ type page struct {
 	Headers            []row
 	LoggedIn           bool
 	LogoutPath         string
+	Assertion          *Check
 }
 
-func serve(w http.ResponseWriter, r *http.Request) {
+func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	if wantsJSON(r.Header.Values("Accept")) {
-		serveJSON(w, r)
+		serveJSON(w, r, a.check(r))
 		return
 	}
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
@@ -70,16 +97,19 @@ func serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	_ = pageTemplate.Execute(w, newPage(r)) // the only error is a failed write
+	p := newPage(r)
+	p.Assertion = a.check(r)
+	_ = pageTemplate.Execute(w, p) // the only error is a failed write
 }
 
-func serveJSON(w http.ResponseWriter, r *http.Request) {
+func serveJSON(w http.ResponseWriter, r *http.Request, check *Check) {
 	resp := Response{
-		Method:   r.Method,
-		Path:     r.URL.RequestURI(),
-		Host:     r.Host,
-		Identity: make(map[string]string, len(IdentityHeaders)),
-		Headers:  make(map[string][]string, len(r.Header)),
+		Assertion: check,
+		Method:    r.Method,
+		Path:      r.URL.RequestURI(),
+		Host:      r.Host,
+		Identity:  make(map[string]string, len(IdentityHeaders)),
+		Headers:   make(map[string][]string, len(r.Header)),
 	}
 	for _, name := range IdentityHeaders {
 		resp.Identity[name] = r.Header.Get(name)
@@ -176,6 +206,8 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
   a.button { background: #3e4c59; color: #fff; text-decoration: none; padding: .4rem .9rem; border-radius: 6px; }
   a.button:hover { background: #1f2933; }
   code { font-family: ui-monospace, monospace; }
+  .ok { color: #0e7c3a; font-weight: 600; }
+  .bad { color: #b42318; font-weight: 600; }
 </style>
 </head>
 <body>
@@ -196,6 +228,17 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{- end}}
 </table>
 </section>
+
+{{- with .Assertion}}
+<h2>Signed assertion</h2>
+<section>
+{{- if .Verified}}
+  <p class="ok">assertion verified ✓ <span class="muted">(sub {{.Subject}})</span></p>
+{{- else}}
+  <p class="bad">assertion ✗ {{.Reason}}</p>
+{{- end}}
+</section>
+{{- end}}
 
 <h2>Other request headers</h2>
 <section>

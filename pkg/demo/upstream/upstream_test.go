@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/pkg/demo/upstream"
+	"github.com/gatehouse/gatehouse/pkg/identity/keys"
+	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 )
 
 func get(t *testing.T, target string, header http.Header) *http.Response {
@@ -20,7 +22,7 @@ func get(t *testing.T, target string, header http.Header) *http.Response {
 		}
 	}
 	w := httptest.NewRecorder()
-	upstream.Handler().ServeHTTP(w, r)
+	upstream.Handler(nil).ServeHTTP(w, r)
 	return w.Result()
 }
 
@@ -119,5 +121,30 @@ func TestJSON(t *testing.T) {
 				t.Errorf("assertion in JSON = %v, want it whole", v)
 			}
 		})
+	}
+}
+
+func TestAssertionCheckShown(t *testing.T) {
+	k, err := keys.Generate(keys.ES256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := verify.New(verify.Options{Issuer: "http://gate", Audience: "http://app", JWKS: keys.JWKS([]keys.Key{k})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ assertion, want string }{
+		{"", "assertion ✗ verify: no assertion"},
+		{"forged", "assertion ✗ verify: malformed assertion"},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		if tc.assertion != "" {
+			r.Header.Set(upstream.AssertionHeader, tc.assertion)
+		}
+		w := httptest.NewRecorder()
+		upstream.Handler(v).ServeHTTP(w, r)
+		if b := body(t, w.Result()); !strings.Contains(b, tc.want) {
+			t.Errorf("assertion %q: page lacks %q", tc.assertion, tc.want)
+		}
 	}
 }

@@ -1,0 +1,90 @@
+package proxy
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/pkg/config"
+	"github.com/gatehouse/gatehouse/pkg/identity"
+	"github.com/gatehouse/gatehouse/pkg/identity/keys"
+)
+
+// jwksMaxAge is how long verifiers may cache the JWKS. Short, because a
+// rotated-in key signs at once; verifiers also refetch on an unknown kid.
+const jwksMaxAge = 300
+
+// newAsserter builds the signer of the identity assertion. Without a
+// configured key it generates one, which only this process knows: every
+// replica then signs with a different key and publishes only its own.
+func newAsserter(cfg *config.Config, mapper *identity.Mapper, logger *zap.Logger) (*identity.Asserter, error) {
+	a := cfg.Identity.Assertion
+	ks := a.SigningKeys
+	if len(ks) == 0 && a.Algorithm != keys.HS256 {
+		k, err := keys.Generate(a.Algorithm)
+		if err != nil {
+			return nil, fmt.Errorf("identity.assertion: %w", err)
+		}
+		ks = []keys.Key{k}
+		logger.Warn("no identity.assertion.keys configured: signing the assertion with a key generated at start; "+
+			"replicas will disagree and upstreams must refetch the JWKS after every restart "+
+			"(create a key with `gatehouse keys generate`)",
+			zap.String("algorithm", a.Algorithm), zap.String("kid", k.KID))
+	}
+	signer, err := identity.NewSigner(a.Algorithm, ks, []byte(a.HMACSecret))
+	if err != nil {
+		return nil, fmt.Errorf("identity.assertion: %w", err)
+	}
+	return identity.NewAsserter(identity.AssertionOptions{
+		Signer:   signer,
+		Issuer:   cfg.PublicURL,
+		Audience: a.Audience,
+		TTL:      a.TTL,
+		Header:   a.Header,
+		MaxBytes: cfg.Identity.MaxHeaderBytes,
+		Mapper:   mapper,
+		Logger:   logger,
+	})
+}
+
+// setIdentity writes the identity headers and the signed assertion of auth's
+// session into hdr: the outgoing request's headers when proxying, or the
+// response headers of a forward-auth answer. The client's copies must already
+// be gone. An assertion that cannot be signed is left out (and logged): the
+// upstream then refuses the request, which is the safe failure.
+func (h *Handler) setIdentity(hdr http.Header, auth *authenticated) {
+	headers, _ := h.mapper.Headers(auth.session) // trimming is reported once per session by the asserter
+	for _, hd := range headers {
+		hdr.Set(hd.Name, hd.Value)
+	}
+	if h.asserter == nil {
+		return // only in the benchmark that measures the assertion's cost
+	}
+	v, err := h.asserter.Assertion(auth.session)
+	if err != nil {
+		h.logger.Error("sign identity assertion", zap.Error(err))
+		return
+	}
+	hdr.Set(h.asserter.Header(), v)
+}
+
+// jwks serves the public keys that verify the assertion. HS256 secrets are
+// never in it.
+func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body := h.asserter.JWKS()
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Cache-Control", "public, max-age="+strconv.Itoa(jwksMaxAge))
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = w.Write(body)
+}
