@@ -95,6 +95,7 @@ func TestLoadDefaults(t *testing.T) {
 			RedirectPath:          "/oauth2/callback",
 			TokenAuthMethod:       "client_secret_basic",
 			ClockSkew:             30 * time.Second,
+			HTTPTimeout:           10 * time.Second,
 			PostLogoutRedirectURI: "https://app.example.com/",
 		},
 		Session: Session{
@@ -260,6 +261,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "token_auth_method", yaml: "oidc:\n  token_auth_method: private_key_jwt\n",
 			want: []string{`oidc.token_auth_method: "private_key_jwt" is not one of client_secret_basic, client_secret_post`}},
 		{name: "negative clock skew", yaml: "oidc:\n  clock_skew: -1s\n", want: []string{"oidc.clock_skew: must not be negative"}},
+		{name: "zero http timeout", yaml: "oidc:\n  http_timeout: 0s\n", want: []string{"oidc.http_timeout: must be positive"}},
 		{name: "post logout uri", yaml: "oidc:\n  post_logout_redirect_uri: /bye\n",
 			want: []string{`oidc.post_logout_redirect_uri: "/bye" must start with http:// or https://`}},
 		{name: "store", yaml: "session:\n  store: mysql\n", want: []string{`session.store: "mysql" is not one of redis, memory`}},

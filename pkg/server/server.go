@@ -46,6 +46,7 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 		Scopes:       cfg.OIDC.Scopes,
 		AuthMethod:   cfg.OIDC.TokenAuthMethod,
 		ClockSkew:    cfg.OIDC.ClockSkew,
+		HTTPTimeout:  cfg.OIDC.HTTPTimeout,
 	}, logger)
 	handler, err := proxy.New(cfg, store, oidc, logger)
 	if err != nil {
