@@ -450,6 +450,8 @@ func TestSecretFiles(t *testing.T) {
 			want: []string{"session.redis.password: cannot be set together with session.redis.password_file: set only one of them"}},
 		{name: "missing file", yaml: "oidc:\n  client_secret_file: " + missing + "\n", env: map[string]string{"GATEHOUSE_OIDC_CLIENT_SECRET": ""},
 			want: []string{`oidc.client_secret_file: cannot read "` + missing + `": no such file or directory`}},
+		{name: "endless file", yaml: "session:\n  redis:\n    password_file: /dev/zero\n",
+			want: []string{`session.redis.password_file: cannot read "/dev/zero": file is larger than 1 MiB`}},
 		{name: "empty file", yaml: "session:\n  redis:\n    password_file: " + emptyFile + "\n",
 			want: []string{`session.redis.password_file: file "` + emptyFile + `" is empty`}},
 		{name: "secrets file without secrets", yaml: "cookie:\n  secrets_file: " + commentsOnly + "\n", env: map[string]string{"GATEHOUSE_COOKIE_SECRETS": ""},
