@@ -58,7 +58,7 @@ func (s *Server) DataCalls(t testing.TB) int {
 			continue
 		}
 		switch strings.TrimPrefix(name, "cmdstat_") {
-		case "ping", "hello", "client|setinfo", "client|tracking", "client|id", "client", "info", "scan", "command", "command|docs", "select", "auth", "readonly":
+		case "ping", "hello", "cluster|slots", "cluster|shards", "client|setinfo", "client|tracking", "client|id", "client", "info", "scan", "command", "command|docs", "select", "auth", "readonly":
 			continue
 		}
 		calls, _, _ := strings.Cut(rest, ",")
