@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 declare -A need=(
   [redis-server]=redis-server
   [nginx]=nginx-light
+  [chromium]=chromium
 )
 
 missing=()
@@ -46,3 +47,18 @@ go vet ./...
 
 echo "==> go test"
 go test -race -count=1 -timeout 15m ./...
+
+# Each fuzz target briefly (FUZZTIME=0 skips; see README "Fuzzing" for longer runs).
+fuzztime=${FUZZTIME:-10s}
+if [[ $fuzztime != 0 ]]; then
+  for target in ./proxy:FuzzSessionCookie ./proxy:FuzzRedirect ./proxy:FuzzIdentityHeaders \
+    ./pkg/config:FuzzLoad ./pkg/authz:FuzzCleanPath; do
+    pkg=${target%%:*} name=${target##*:}
+    echo "==> fuzz $name ($fuzztime)"
+    if ! out=$(go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "$pkg" 2>&1); then
+      echo "$out" >&2
+      exit 1
+    fi
+    echo "$out" | tail -n 1
+  done
+fi
