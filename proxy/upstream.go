@@ -21,10 +21,23 @@ import (
 // deleted first.
 func (h *Handler) newReverseProxy(target *url.URL) *httputil.ReverseProxy {
 	return &httputil.ReverseProxy{
-		Rewrite:      h.rewrite(target),
-		Transport:    h.timedTransport(newTransport()),
-		ErrorHandler: h.upstreamError,
+		Rewrite:        h.rewrite(target),
+		Transport:      h.timedTransport(newTransport()),
+		ErrorHandler:   h.upstreamError,
+		ModifyResponse: noStoreForUser,
 	}
+}
+
+// noStoreForUser marks a response made for a logged-in user as not to be
+// stored when the upstream said nothing about caching: otherwise browsers
+// keep the page in their back/forward cache, and the back button shows it
+// again after logout (TestRealBrowserLoginAndLogout). An upstream's own
+// Cache-Control is left alone.
+func noStoreForUser(resp *http.Response) error {
+	if requestStateFrom(resp.Request.Context()).auth != nil && resp.Header.Get("Cache-Control") == "" {
+		resp.Header.Set("Cache-Control", "no-store")
+	}
+	return nil
 }
 
 // newTransport keeps enough idle connections for a busy sidecar: Go's default

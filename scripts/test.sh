@@ -11,6 +11,7 @@ declare -A need=(
   [nginx]=nginx-light
   [redis-cli]=redis-tools
   [php]=php-cli
+  [chromium]=chromium
 )
 
 missing=()
@@ -125,3 +126,17 @@ echo "==> go test (helm/gatehouse/tests: chart rendering, validated offline)"
 (cd helm/gatehouse/tests && go test -count=1 -timeout 10m ./...)
 echo "==> go test (tools/dockerfile: buildkit lint, image rules, static build)"
 (cd tools/dockerfile && go test -count=1 -timeout 10m ./...)
+# Each fuzz target briefly (FUZZTIME=0 skips; see README "Fuzzing" for longer runs).
+fuzztime=${FUZZTIME:-10s}
+if [[ $fuzztime != 0 ]]; then
+  for target in ./proxy:FuzzSessionCookie ./proxy:FuzzRedirect ./proxy:FuzzIdentityHeaders \
+    ./pkg/config:FuzzLoad ./pkg/authz:FuzzCleanPath; do
+    pkg=${target%%:*} name=${target##*:}
+    echo "==> fuzz $name ($fuzztime)"
+    if ! out=$(go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "$pkg" 2>&1); then
+      echo "$out" >&2
+      exit 1
+    fi
+    echo "$out" | tail -n 1
+  done
+fi

@@ -101,6 +101,10 @@ type OIDC struct {
 	// ClockSkew is the tolerance applied to token times such as iat and exp
 	// (key oidc.clock_skew, default 30s).
 	ClockSkew time.Duration `mapstructure:"clock_skew"`
+	// HTTPTimeout bounds each request gatehouse makes to the provider
+	// (discovery, JWKS, token, userinfo); a slow provider then fails the login
+	// instead of holding it (key oidc.http_timeout, default 10s).
+	HTTPTimeout time.Duration `mapstructure:"http_timeout"`
 	// PostLogoutRedirectURI is where the provider sends the browser after logout
 	// (key oidc.post_logout_redirect_uri, default "<public_url>/").
 	PostLogoutRedirectURI string `mapstructure:"post_logout_redirect_uri"`
@@ -361,6 +365,7 @@ func defaults() *Config {
 			Scopes:          []string{"openid", "profile", "email", "offline_access"},
 			TokenAuthMethod: "client_secret_basic",
 			ClockSkew:       30 * time.Second,
+			HTTPTimeout:     10 * time.Second,
 		},
 		Session: Session{
 			Store:           "redis",

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"reflect"
 	"slices"
 	"sort"
@@ -87,7 +86,7 @@ func Load(path string, env []string) (*Config, error) {
 // readFile parses the YAML file at path into a map. An empty file is an empty
 // map.
 func readFile(path string) (map[string]any, error) {
-	b, err := os.ReadFile(path)
+	b, err := readBounded(path, maxSecretFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("config file: %w", err)
 	}

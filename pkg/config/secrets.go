@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -61,7 +62,7 @@ func readSecretFiles(c *Config, errs *problems) {
 			errs.add(sf.valueKey, "cannot be set together with %s: set only one of them", sf.fileKey)
 			continue
 		}
-		b, err := os.ReadFile(path)
+		b, err := readBounded(path, maxSecretFileBytes)
 		if err != nil {
 			var pe *fs.PathError
 			if errors.As(err, &pe) {
@@ -110,4 +111,28 @@ func secretLines(s string) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// maxSecretFileBytes bounds a *_file: secrets and key lists are small, and a
+// path such as /dev/zero or a log file named by mistake must fail the load,
+// not exhaust memory.
+const maxSecretFileBytes = 1 << 20
+
+var errFileTooLarge = errors.New("file is larger than 1 MiB")
+
+// readBounded reads at most max bytes of the file at path.
+func readBounded(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, errFileTooLarge
+	}
+	return b, nil
 }

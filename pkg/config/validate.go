@@ -154,6 +154,9 @@ func (c *Config) validateOIDC(skip map[string]bool, bad derivedFrom, errs *probl
 	if o.ClockSkew < 0 {
 		errs.add("oidc.clock_skew", "must not be negative")
 	}
+	if o.HTTPTimeout <= 0 {
+		errs.add("oidc.http_timeout", "must be positive")
+	}
 	if o.PostLogoutRedirectURI != "" && !bad.postLogoutRedirect {
 		if _, problem := parseHTTPURL(o.PostLogoutRedirectURI); problem != "" {
 			errs.add("oidc.post_logout_redirect_uri", "%q %s", o.PostLogoutRedirectURI, problem)

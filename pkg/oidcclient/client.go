@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/zitadel/oidc/v3/pkg/client"
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"go.uber.org/zap"
@@ -31,8 +32,16 @@ type Options struct {
 	// AuthMethod is client_secret_basic or client_secret_post.
 	AuthMethod string
 	ClockSkew  time.Duration
-	// HTTPClient talks to the provider; it must have a timeout.
+	// HTTPClient talks to the provider; it must have a timeout. Default: a
+	// client with HTTPTimeout. Its response bodies are capped at
+	// MaxResponseBytes either way.
 	HTTPClient *http.Client
+	// HTTPTimeout bounds each request to the provider when HTTPClient is nil
+	// (default 10s).
+	HTTPTimeout time.Duration
+	// KeyRefetchInterval is how often at most an unknown kid refetches the
+	// JWKS (default DefaultKeyRefetchInterval).
+	KeyRefetchInterval time.Duration
 }
 
 // Client holds the relying party once discovery has succeeded.
@@ -45,8 +54,13 @@ type Client struct {
 // New returns a client that is not ready until Discover succeeds.
 func New(opts Options, logger *zap.Logger) *Client {
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		timeout := opts.HTTPTimeout
+		if timeout <= 0 {
+			timeout = 10 * time.Second
+		}
+		opts.HTTPClient = &http.Client{Timeout: timeout}
 	}
+	opts.HTTPClient = boundedClient(opts.HTTPClient)
 	return &Client{opts: opts, logger: logger}
 }
 
@@ -78,6 +92,18 @@ func (c *Client) discover(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
+	// rp does not expose the jwks_uri it discovered, and gatehouse replaces
+	// its key set (see keyset.go), so discovery is read here once more.
+	doc, err := client.Discover(ctx, c.opts.Issuer, c.opts.HTTPClient)
+	if err != nil {
+		if errors.Is(err, oidc.ErrIssuerInvalid) {
+			return fmt.Errorf("discovery document of %q names another issuer (oidc.issuer must match it exactly, trailing slash included): %w", c.opts.Issuer, err)
+		}
+		return fmt.Errorf("discover %q: %w", c.opts.Issuer, err)
+	}
+	if doc.JwksURI == "" {
+		return fmt.Errorf("discover %q: the discovery document has no jwks_uri", c.opts.Issuer)
+	}
 	party, err := rp.NewRelyingPartyOIDC(ctx, c.opts.Issuer, c.opts.ClientID, c.opts.ClientSecret,
 		c.opts.RedirectURL, c.opts.Scopes,
 		rp.WithHTTPClient(c.opts.HTTPClient),
@@ -95,6 +121,8 @@ func (c *Client) discover(ctx context.Context) error {
 		}
 		return fmt.Errorf("discover %q: %w", c.opts.Issuer, err)
 	}
+	// The verifier is not shared yet: replacing its key set here is race-free.
+	party.IDTokenVerifier().KeySet = newKeySet(c.opts.HTTPClient, doc.JwksURI, c.opts.KeyRefetchInterval)
 	c.party.Store(&party)
 	return nil
 }

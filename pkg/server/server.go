@@ -52,6 +52,7 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 		Scopes:       cfg.OIDC.Scopes,
 		AuthMethod:   cfg.OIDC.TokenAuthMethod,
 		ClockSkew:    cfg.OIDC.ClockSkew,
+		HTTPTimeout:  cfg.OIDC.HTTPTimeout,
 	}, logger)
 	metrics.RegisterReadiness(registry, oidc.Ready)
 	handler, err := proxy.New(cfg, store, oidc, m, logger)

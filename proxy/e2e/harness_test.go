@@ -47,7 +47,12 @@ type options struct {
 	mainLn   net.Listener
 	public   string  // public_url when another server (nginx) fronts gatehouse
 	shared   *shared // set by withRedis (shared_test.go)
+	provider *providerConfig
+	noReady  bool // do not wait for /readyz (the provider is meant to fail)
 }
+
+// providerConfig points gatehouse at a provider the test runs itself.
+type providerConfig struct{ issuer, clientID, clientSecret string }
 
 type option func(*options)
 
@@ -58,6 +63,16 @@ func withIDP(opts ...testidp.Option) option {
 }
 func withUpstream(h http.Handler) option { return func(o *options) { o.upstream = h } }
 func withConfigFile(yaml string) option  { return func(o *options) { o.file = yaml } }
+
+// withProvider uses the provider at issuer instead of starting testidp
+// (gate.IDP is then nil).
+func withProvider(issuer, clientID, clientSecret string) option {
+	return func(o *options) { o.provider = &providerConfig{issuer, clientID, clientSecret} }
+}
+
+// withoutReadyWait returns as soon as gatehouse is up, without waiting for
+// /readyz: for providers whose discovery is meant to fail.
+func withoutReadyWait() option { return func(o *options) { o.noReady = true } }
 
 // withFront runs gatehouse on ln behind a front proxy that browsers reach at
 // publicURL: gate.URL and the provider's redirect URI are then publicURL's.
@@ -100,7 +115,12 @@ func startGates(t *testing.T, n int, opts ...option) []*gate {
 		}
 		redirects = append(redirects, gates[i].URL+"/oauth2/callback")
 	}
-	provider := testidp.Start(t, redirects, o.idpOpts...)
+	var idp *testidp.IDP
+	provider := o.provider
+	if provider == nil {
+		idp = testidp.Start(t, redirects, o.idpOpts...)
+		provider = &providerConfig{idp.Issuer, idp.ClientID, idp.ClientSecret}
+	}
 	upstream := newRecorder(t, o.upstream)
 	var redis *redistest.Server
 	var redisAddrs []string
@@ -121,13 +141,13 @@ func startGates(t *testing.T, n int, opts ...option) []*gate {
 	}
 	secret := randomSecret()
 	for i, g := range gates {
-		g.IDP, g.Upstream, g.Redis = provider, upstream, redis
+		g.IDP, g.Upstream, g.Redis = idp, upstream, redis
 		env := []string{
 			"GATEHOUSE_PUBLIC_URL=" + g.URL,
 			"GATEHOUSE_UPSTREAM_URL=" + g.Upstream.URL,
-			"GATEHOUSE_OIDC_ISSUER=" + g.IDP.Issuer,
-			"GATEHOUSE_OIDC_CLIENT_ID=" + g.IDP.ClientID,
-			"GATEHOUSE_OIDC_CLIENT_SECRET=" + g.IDP.ClientSecret,
+			"GATEHOUSE_OIDC_ISSUER=" + provider.issuer,
+			"GATEHOUSE_OIDC_CLIENT_ID=" + provider.clientID,
+			"GATEHOUSE_OIDC_CLIENT_SECRET=" + provider.clientSecret,
 			"GATEHOUSE_COOKIE_SECRETS=" + secret,
 			"GATEHOUSE_SESSION_STORE=" + o.store,
 			"GATEHOUSE_SERVER_SHUTDOWN_TIMEOUT=2s",
@@ -156,7 +176,11 @@ func startGates(t *testing.T, n int, opts ...option) []*gate {
 		})
 	}
 	for _, g := range gates {
-		g.waitReady(t)
+		if o.noReady {
+			g.waitUp(t)
+		} else {
+			g.waitReady(t)
+		}
 	}
 	return gates
 }
@@ -176,11 +200,14 @@ func randomSecret() string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-func (g *gate) waitReady(t *testing.T) {
+func (g *gate) waitReady(t *testing.T) { t.Helper(); g.waitFor(t, "/readyz") }
+func (g *gate) waitUp(t *testing.T)    { t.Helper(); g.waitFor(t, "/healthz") }
+
+func (g *gate) waitFor(t *testing.T, path string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		resp, err := http.Get(g.OpsURL + "/readyz")
+		resp, err := http.Get(g.OpsURL + path)
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -188,7 +215,7 @@ func (g *gate) waitReady(t *testing.T) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("gatehouse not ready after 10s (last: %v)", err)
+			t.Fatalf("gatehouse %s not OK after 10s (last: %v)", path, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
