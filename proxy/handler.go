@@ -2,7 +2,8 @@
 // authenticated from its cookie or bearer token (authenticate.go, bearer.go),
 // authorized against the policy (authorize.go), and either proxied upstream
 // with identity headers (upstream.go, headers.go) or sent to log in
-// (unauthenticated.go, login.go). Logout is in logout.go; forward-auth for
+// (unauthenticated.go, login.go). Logout is in logout.go, the provider's
+// back- and front-channel logout in idplogout.go; forward-auth for
 // nginx, Traefik and Envoy in forwardauth.go; the identity JSON in
 // userinfo.go.
 package proxy
@@ -45,11 +46,14 @@ type Handler struct {
 	now      func() time.Time
 	// outageLog logs store outages at most once per interval (authenticate.go).
 	outageLog *zap.Logger
+	metrics   *logoutMetrics
 }
 
 type paths struct {
 	start, callback, logout string
 	auth, userinfo, jwks    string
+	backchannel             string
+	frontchannel            string
 }
 
 // New builds the handler. cfg must have passed config validation.
@@ -83,8 +87,12 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, log
 			auth:     cfg.PathPrefix + "/auth",
 			userinfo: cfg.PathPrefix + "/userinfo",
 			jwks:     cfg.PathPrefix + "/jwks.json",
+			// OpenID Connect Back- and Front-Channel Logout (idplogout.go).
+			backchannel:  cfg.PathPrefix + "/backchannel-logout",
+			frontchannel: cfg.PathPrefix + "/frontchannel-logout",
 		},
-		now: time.Now,
+		now:     time.Now,
+		metrics: newLogoutMetrics(),
 	}
 	if h.policy, err = authz.New(cfg.Authorization); err != nil {
 		return nil, err
@@ -110,6 +118,10 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 		h.callback(w, r)
 	case h.paths.logout:
 		h.logout(w, r)
+	case h.paths.backchannel:
+		h.backchannelLogout(w, r)
+	case h.paths.frontchannel:
+		h.frontchannelLogout(w, r)
 	case h.paths.auth:
 		h.forwardAuth(w, r)
 	case h.paths.userinfo:

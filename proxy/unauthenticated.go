@@ -14,6 +14,9 @@ func (h *Handler) unauthenticated(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "login required")
 		return
 	}
+	if h.afterLogout(w, r) {
+		return
+	}
 	target := h.cfg.PublicURL + h.paths.start + "?rd=" + url.QueryEscape(r.URL.RequestURI())
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, target, http.StatusFound)

@@ -55,6 +55,10 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 		_ = store.Close()
 		return nil, fmt.Errorf("build request handler: %w", err)
 	}
+	if err := handler.RegisterMetrics(registry); err != nil {
+		_ = store.Close()
+		return nil, fmt.Errorf("register request handler metrics: %w", err)
+	}
 	s := &Server{cfg: cfg, logger: logger, store: store, oidc: oidc}
 	s.main = &http.Server{
 		Handler:           handler,
