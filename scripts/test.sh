@@ -46,5 +46,20 @@ fi
 echo "==> go vet"
 go vet ./...
 
+echo "==> Ory Hydra v2.3.0 (logout tests against a certified provider; built once, cached)"
+if hydra=$(./scripts/build-hydra.sh); then
+  export GATEHOUSE_HYDRA=$hydra
+elif [[ ${CI:-} == true ]]; then
+  echo "CI=true: Hydra could not be built." >&2
+  exit 1
+else
+  echo "Hydra could not be built; the tests that need it will be skipped."
+fi
+
 echo "==> go test"
 go test -race -count=1 -timeout 15m ./...
+
+echo "==> fuzz (${FUZZTIME:-10s} per target)"
+for target in ./pkg/oidcclient:FuzzLogoutToken; do
+  go test -run '^$' -fuzz "^${target#*:}\$" -fuzztime "${FUZZTIME:-10s}" "${target%%:*}"
+done
