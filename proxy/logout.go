@@ -107,8 +107,9 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 // endBrowserSessions deletes every session this browser's cookies name and
-// returns the first one's ID token (for id_token_hint). Nothing is deleted
-// when the store cannot answer, and the cookie stays so a retry can.
+// returns the first one's ID token (for id_token_hint). When the store
+// cannot answer it stops with the error, and the caller keeps the cookie so
+// that a retry can finish.
 func (h *Handler) endBrowserSessions(r *http.Request) (idToken string, ended int, err error) {
 	for _, ref := range h.cookies.sessionRefs(r) {
 		s, err := h.store.Load(r.Context(), ref.ID)
