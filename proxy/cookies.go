@@ -130,11 +130,35 @@ func (j cookieJar) cookie(name, value string, maxAge int) *http.Cookie {
 	}
 }
 
+// signedOutName is the marker a logout leaves: the next page this browser
+// opens without a session says "signed out" instead of starting a new login
+// (which the provider, still logged in or not, would answer at once).
+func (j cookieJar) signedOutName() string { return j.sessionName + "-signed-out" }
+
+// setSignedOut remembers the logout's state value for a while. It is no
+// secret: it only ever changes which page an unauthenticated browser sees.
+func (j cookieJar) setSignedOut(w http.ResponseWriter, state string) {
+	http.SetCookie(w, j.cookie(j.signedOutName(), state, int(loginStateTTL/time.Second)))
+}
+
+// signedOut returns the state of a recent logout in this browser.
+func (j cookieJar) signedOut(r *http.Request) (state string, ok bool) {
+	c, err := r.Cookie(j.signedOutName())
+	if err != nil || c.Value == "" {
+		return "", false
+	}
+	return c.Value, true
+}
+
+func (j cookieJar) clearSignedOut(w http.ResponseWriter) {
+	http.SetCookie(w, j.cookie(j.signedOutName(), "", -1))
+}
+
 // isOwnCookie reports whether a cookie name belongs to gatehouse: such cookies
 // never travel upstream.
 func (j cookieJar) isOwnCookie(name string) bool {
 	for _, base := range j.baseNames {
-		if name == base || strings.HasPrefix(name, base+"-login-") {
+		if name == base || name == base+"-signed-out" || strings.HasPrefix(name, base+"-login-") {
 			return true
 		}
 	}

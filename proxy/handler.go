@@ -2,7 +2,8 @@
 // authenticated from its cookie or bearer token (authenticate.go, bearer.go),
 // authorized against the policy (authorize.go), and either proxied upstream
 // with identity headers (upstream.go, headers.go) or sent to log in
-// (unauthenticated.go, login.go). Logout is in logout.go; forward-auth for
+// (unauthenticated.go, login.go). Logout is in logout.go, the provider's
+// back- and front-channel logout in idplogout.go; forward-auth for
 // nginx, Traefik and Envoy in forwardauth.go; the identity JSON in
 // userinfo.go.
 package proxy
@@ -52,6 +53,8 @@ type Handler struct {
 type paths struct {
 	start, callback, logout string
 	auth, userinfo, jwks    string
+	backchannel             string
+	frontchannel            string
 }
 
 // New builds the handler. cfg must have passed config validation; m may be nil.
@@ -86,6 +89,9 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *
 			auth:     cfg.PathPrefix + "/auth",
 			userinfo: cfg.PathPrefix + "/userinfo",
 			jwks:     cfg.PathPrefix + "/jwks.json",
+			// OpenID Connect Back- and Front-Channel Logout (idplogout.go).
+			backchannel:  cfg.PathPrefix + "/backchannel-logout",
+			frontchannel: cfg.PathPrefix + "/frontchannel-logout",
 		},
 		now: time.Now,
 	}
@@ -113,6 +119,10 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 		h.callback(w, r)
 	case h.paths.logout:
 		h.logout(w, r)
+	case h.paths.backchannel:
+		h.backchannelLogout(w, r)
+	case h.paths.frontchannel:
+		h.frontchannelLogout(w, r)
 	case h.paths.auth:
 		h.forwardAuth(w, r)
 	case h.paths.userinfo:

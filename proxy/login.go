@@ -70,6 +70,9 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.cookies.clearLogin(w, state)
+	if _, ok := h.cookies.signedOut(r); ok {
+		h.cookies.clearSignedOut(w) // a new login supersedes the last logout
+	}
 
 	if errs := q["error"]; len(errs) > 0 {
 		h.providerError(w, r, errs[0], ls.RD)

@@ -12,10 +12,12 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <title>{{.Title}}</title>{{if .Refresh}}
 <meta http-equiv="refresh" content="0;url={{.Refresh}}">{{end}}
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem}a.button{display:inline-block;padding:.5rem 1rem;border-radius:.3rem;background:#2457c5;color:#fff;text-decoration:none}
+h1{font-size:1.4rem}a.button,button{font:inherit;border:0;cursor:pointer;display:inline-block;padding:.5rem 1rem;border-radius:.3rem;background:#2457c5;color:#fff;text-decoration:none}
 .status{color:#777;font-size:.9rem}</style></head>
 <body><h1>{{.Title}}</h1><p>{{.Message}}</p>
 {{if .Link}}<p><a class="button" href="{{.Link}}">{{.LinkText}}</a></p>{{end}}
+{{with .Form}}<form method="post" action="{{.Action}}">{{range $k, $v := .Fields}}<input type="hidden" name="{{$k}}" value="{{$v}}">{{end}}
+<button type="submit">{{.Button}}</button></form>{{end}}
 <p class="status">{{if .Status}}HTTP {{.Status}}{{end}}{{if .RequestID}} · request {{.RequestID}}{{end}}</p>
 </body></html>
 `))
@@ -30,6 +32,19 @@ type page struct {
 	// Refresh sends the browser on to this URL at once (forward-auth's 401,
 	// which Traefik shows to the browser as it is).
 	Refresh string
+	// Form is a POST button (the logout confirmation).
+	Form *pageForm
+	// FormTargets are origins, besides the page's own, that the form's
+	// submission may end up at after redirects (CSP form-action applies to
+	// them too).
+	FormTargets []string
+}
+
+// pageForm is a form of hidden fields and one button.
+type pageForm struct {
+	Action string
+	Fields map[string]string
+	Button string
 }
 
 // renderPage writes a small self-contained HTML page. Nothing in it comes from
@@ -39,7 +54,13 @@ func renderPage(w http.ResponseWriter, r *http.Request, p page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+	formAction := "'self'"
+	for _, origin := range p.FormTargets {
+		if origin != "" {
+			formAction += " " + origin
+		}
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action "+formAction)
 	code := p.Status
 	if code == 0 {
 		code = http.StatusOK

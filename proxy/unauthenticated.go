@@ -17,6 +17,9 @@ func (h *Handler) unauthenticated(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "login required")
 		return
 	}
+	if h.afterLogout(w, r) {
+		return
+	}
 	h.metrics.Request(metrics.OutcomeRedirectedToLogin)
 	target := h.cfg.PublicURL + h.paths.start + "?rd=" + url.QueryEscape(r.URL.RequestURI())
 	w.Header().Set("Cache-Control", "no-store")

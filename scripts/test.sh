@@ -117,6 +117,16 @@ if tool helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" "go version -m $gobin/helm
   done
 fi
 
+echo "==> Ory Hydra v2.3.0 (logout tests against a certified provider; built once, cached)"
+if hydra=$(./scripts/build-hydra.sh); then
+  export GATEHOUSE_HYDRA=$hydra
+elif [[ ${CI:-} == true ]]; then
+  echo "CI=true: Hydra could not be built." >&2
+  exit 1
+else
+  echo "Hydra could not be built; the tests that need it will be skipped."
+fi
+
 echo "==> go test"
 go test -race -count=1 -timeout 15m ./...
 
@@ -130,7 +140,7 @@ echo "==> go test (tools/dockerfile: buildkit lint, image rules, static build)"
 fuzztime=${FUZZTIME:-10s}
 if [[ $fuzztime != 0 ]]; then
   for target in ./proxy:FuzzSessionCookie ./proxy:FuzzRedirect ./proxy:FuzzIdentityHeaders \
-    ./pkg/config:FuzzLoad ./pkg/authz:FuzzCleanPath; do
+    ./pkg/config:FuzzLoad ./pkg/authz:FuzzCleanPath ./pkg/oidcclient:FuzzLogoutToken; do
     pkg=${target%%:*} name=${target##*:}
     echo "==> fuzz $name ($fuzztime)"
     if ! out=$(go test -run '^$' -fuzz "^$name\$" -fuzztime "$fuzztime" "$pkg" 2>&1); then

@@ -9,10 +9,12 @@ package testidp
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -280,4 +282,25 @@ func (p *IDP) count(r *http.Request) {
 	if refresh {
 		p.refreshGrants++
 	}
+}
+
+// SessionID returns the sid claim of an ID token the provider issued (read
+// without verification: the test got the token from the provider itself).
+func SessionID(t testing.TB, idToken string) string {
+	t.Helper()
+	parts := strings.Split(idToken, ".")
+	if len(parts) != 3 {
+		t.Fatalf("testidp: ID token has %d parts", len(parts))
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatalf("testidp: ID token payload: %v", err)
+	}
+	var claims struct {
+		SID string `json:"sid"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatalf("testidp: ID token claims: %v", err)
+	}
+	return claims.SID
 }

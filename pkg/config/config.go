@@ -108,6 +108,10 @@ type OIDC struct {
 	// PostLogoutRedirectURI is where the provider sends the browser after logout
 	// (key oidc.post_logout_redirect_uri, default "<public_url>/").
 	PostLogoutRedirectURI string `mapstructure:"post_logout_redirect_uri"`
+	// LogoutTokenMaxAge is how old (by iat) a back-channel logout token may
+	// be; its jti is remembered that long, so a replay is always refused (key
+	// oidc.logout_token_max_age, default 5m).
+	LogoutTokenMaxAge time.Duration `mapstructure:"logout_token_max_age"`
 }
 
 // Session configures server-side sessions and where they are stored.
@@ -366,6 +370,8 @@ func defaults() *Config {
 			TokenAuthMethod: "client_secret_basic",
 			ClockSkew:       30 * time.Second,
 			HTTPTimeout:     10 * time.Second,
+			// Providers send logout tokens at once; minutes cover retries.
+			LogoutTokenMaxAge: 5 * time.Minute,
 		},
 		Session: Session{
 			Store:           "redis",

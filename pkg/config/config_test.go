@@ -97,6 +97,7 @@ func TestLoadDefaults(t *testing.T) {
 			ClockSkew:             30 * time.Second,
 			HTTPTimeout:           10 * time.Second,
 			PostLogoutRedirectURI: "https://app.example.com/",
+			LogoutTokenMaxAge:     5 * time.Minute,
 		},
 		Session: Session{
 			Store:           "redis",
@@ -271,6 +272,10 @@ func TestLoadErrors(t *testing.T) {
 		{name: "zero http timeout", yaml: "oidc:\n  http_timeout: 0s\n", want: []string{"oidc.http_timeout: must be positive"}},
 		{name: "post logout uri", yaml: "oidc:\n  post_logout_redirect_uri: /bye\n",
 			want: []string{`oidc.post_logout_redirect_uri: "/bye" must start with http:// or https://`}},
+		{name: "post logout uri on a foreign host", yaml: "oidc:\n  post_logout_redirect_uri: https://evil.example/\n",
+			want: []string{`oidc.post_logout_redirect_uri: "https://evil.example/" must be on public_url's host or a host in allowed_redirect_hosts`}},
+		{name: "logout token max age", yaml: "oidc:\n  logout_token_max_age: 0s\n",
+			want: []string{`oidc.logout_token_max_age: must be greater than 0`}},
 		{name: "store", yaml: "session:\n  store: mysql\n", want: []string{`session.store: "mysql" is not one of redis, memory`}},
 		{name: "idle zero", yaml: "session:\n  idle_timeout: 0s\n", want: []string{"session.idle_timeout: must be greater than 0"}},
 		{name: "absolute shorter than idle", yaml: "session:\n  idle_timeout: 8h\n  absolute_timeout: 1h\n",

@@ -63,6 +63,7 @@ func (c *Config) validate(skip map[string]bool) []error {
 	c.validateOIDC(skip, derivedFrom{
 		redirectPath:       badPrefix && c.OIDC.RedirectPath == c.PathPrefix+"/callback",
 		postLogoutRedirect: badPublicURL && c.OIDC.PostLogoutRedirectURI == c.PublicURL+"/",
+		publicURL:          badPublicURL,
 	}, &errs)
 	c.validateSession(&errs)
 	c.validateCookie(skip, &errs)
@@ -118,6 +119,7 @@ func (c *Config) normalise() {
 // reported as invalid, so that they are not reported again.
 type derivedFrom struct {
 	redirectPath, postLogoutRedirect bool
+	publicURL                        bool
 }
 
 func (c *Config) validateOIDC(skip map[string]bool, bad derivedFrom, errs *problems) {
@@ -160,8 +162,27 @@ func (c *Config) validateOIDC(skip map[string]bool, bad derivedFrom, errs *probl
 	if o.PostLogoutRedirectURI != "" && !bad.postLogoutRedirect {
 		if _, problem := parseHTTPURL(o.PostLogoutRedirectURI); problem != "" {
 			errs.add("oidc.post_logout_redirect_uri", "%q %s", o.PostLogoutRedirectURI, problem)
+		} else if !c.redirectHostAllowed(o.PostLogoutRedirectURI) && !bad.publicURL {
+			errs.add("oidc.post_logout_redirect_uri", "%q must be on public_url's host or a host in allowed_redirect_hosts", o.PostLogoutRedirectURI)
 		}
 	}
+	if o.LogoutTokenMaxAge <= 0 {
+		errs.add("oidc.logout_token_max_age", "must be greater than 0")
+	}
+}
+
+// redirectHostAllowed reports whether an absolute URL may be a redirect
+// target: the rule of rd, applied to oidc.post_logout_redirect_uri.
+func (c *Config) redirectHostAllowed(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := strings.ToLower(u.Host)
+	if pub, err := url.Parse(c.PublicURL); err == nil && strings.EqualFold(pub.Host, host) {
+		return true
+	}
+	return slices.Contains(c.AllowedRedirectHosts, host) || slices.Contains(c.AllowedRedirectHosts, strings.ToLower(u.Hostname()))
 }
 
 func (c *Config) validateSession(errs *problems) {

@@ -93,6 +93,8 @@ type Metrics struct {
 	loginsFailed     *prometheus.CounterVec
 	refreshes        *prometheus.CounterVec
 	logouts          *prometheus.CounterVec
+	logoutSessions   *prometheus.CounterVec
+	logoutRejected   *prometheus.CounterVec
 	sessionsCreated  prometheus.Counter
 	sessionsDeleted  *prometheus.CounterVec
 	upstreamDuration *prometheus.HistogramVec
@@ -128,6 +130,14 @@ func New(reg prometheus.Registerer) *Metrics {
 			Namespace: namespace, Name: "logouts_total",
 			Help: "Logouts handled, by kind.",
 		}, []string{"kind"}),
+		logoutSessions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "logout_sessions_ended_total",
+			Help: "Sessions deleted by logouts, by kind.",
+		}, []string{"kind"}),
+		logoutRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Name: "logout_requests_rejected_total",
+			Help: "Back- and front-channel logout requests refused (400), by kind and reason (for example signature, iat_too_old, replayed).",
+		}, []string{"kind", "reason"}),
 		sessionsCreated: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: namespace, Name: "sessions_created_total",
 			Help: "Sessions created (one per completed login).",
@@ -148,7 +158,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		}, []string{"operation", "result"}),
 	}
 	reg.MustRegister(m.requests, m.loginsStarted, m.loginsCompleted, m.loginsFailed, m.refreshes,
-		m.logouts, m.sessionsCreated, m.sessionsDeleted, m.upstreamDuration, m.storeDuration)
+		m.logouts, m.logoutSessions, m.logoutRejected, m.sessionsCreated, m.sessionsDeleted, m.upstreamDuration, m.storeDuration)
 	for _, v := range allOutcomes {
 		m.requests.WithLabelValues(string(v))
 	}
@@ -160,6 +170,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	}
 	for _, v := range allLogoutKinds {
 		m.logouts.WithLabelValues(string(v))
+		m.logoutSessions.WithLabelValues(string(v))
 	}
 	for _, v := range allDeleteReasons {
 		m.sessionsDeleted.WithLabelValues(string(v))
@@ -216,10 +227,20 @@ func (m *Metrics) Refresh(result RefreshResult) {
 	}
 }
 
-// Logout counts a handled logout.
-func (m *Metrics) Logout(kind LogoutKind) {
+// Logout counts a handled logout and the sessions it ended (also counted as
+// sessions deleted for reason logout).
+func (m *Metrics) Logout(kind LogoutKind, sessionsEnded int) {
 	if m != nil {
 		m.logouts.WithLabelValues(string(kind)).Inc()
+		m.logoutSessions.WithLabelValues(string(kind)).Add(float64(sessionsEnded))
+		m.sessionsDeleted.WithLabelValues(string(DeletedLogout)).Add(float64(sessionsEnded))
+	}
+}
+
+// LogoutRejected counts a refused back- or front-channel logout request.
+func (m *Metrics) LogoutRejected(kind LogoutKind, reason string) {
+	if m != nil {
+		m.logoutRejected.WithLabelValues(string(kind), reason).Inc()
 	}
 }
 

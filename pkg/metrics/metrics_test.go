@@ -31,7 +31,7 @@ func TestEachEventMovesOnlyItsSeries(t *testing.T) {
 			func(m *Metrics) prometheus.Collector { return m.loginsFailed.WithLabelValues("exchange_failed") }},
 		{"refresh", func(m *Metrics) { m.Refresh(RefreshFailed) },
 			func(m *Metrics) prometheus.Collector { return m.refreshes.WithLabelValues("failed") }},
-		{"logout", func(m *Metrics) { m.Logout(LogoutBackChannel) },
+		{"logout", func(m *Metrics) { m.Logout(LogoutBackChannel, 0) },
 			func(m *Metrics) prometheus.Collector { return m.logouts.WithLabelValues("backchannel") }},
 		{"session created", (*Metrics).SessionCreated,
 			func(m *Metrics) prometheus.Collector { return m.sessionsCreated }},
@@ -159,7 +159,7 @@ func TestNilMetricsDoNothing(t *testing.T) {
 	m.LoginCompleted()
 	m.LoginFailed(LoginInternalError)
 	m.Refresh(RefreshOK)
-	m.Logout(LogoutUser)
+	m.Logout(LogoutUser, 1)
 	m.SessionCreated()
 	m.SessionDeleted(DeletedLogout)
 	m.ObserveUpstream(200, nil, time.Second)
@@ -182,4 +182,26 @@ func histogramCount(t *testing.T, o prometheus.Observer) uint64 {
 		t.Fatal(err)
 	}
 	return pb.GetHistogram().GetSampleCount()
+}
+
+// TestLogoutCountsEndedSessions: the sessions a logout ended are counted per
+// kind and as sessions deleted for reason logout.
+func TestLogoutCountsEndedSessions(t *testing.T) {
+	m := New(prometheus.NewPedanticRegistry())
+	m.Logout(LogoutBackChannel, 3)
+	m.LogoutRejected(LogoutFrontChannel, "issuer")
+	for name, c := range map[string]prometheus.Collector{
+		"logouts":         m.logouts.WithLabelValues("backchannel"),
+		"sessions ended":  m.logoutSessions.WithLabelValues("backchannel"),
+		"sessions delete": m.sessionsDeleted.WithLabelValues("logout"),
+		"rejected":        m.logoutRejected.WithLabelValues("frontchannel", "issuer"),
+	} {
+		want := 3.0
+		if name == "logouts" || name == "rejected" {
+			want = 1
+		}
+		if got := testutil.ToFloat64(c); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
 }

@@ -28,24 +28,12 @@ var asymmetricAlgs = []string{
 // subject. It returns the token's claims. Opaque tokens are refused: there is
 // no introspection. ErrNotReady means discovery has not loaded yet.
 func (c *Client) VerifyBearer(ctx context.Context, token string, audiences []string) (map[string]any, error) {
-	party, err := c.relyingParty()
-	if err != nil {
+	var tc oidc.TokenClaims
+	payload, err := c.verifySignature(ctx, token, &tc)
+	if errors.Is(err, ErrNotReady) {
 		return nil, err
 	}
-	verifier := party.IDTokenVerifier()
-	algs := slices.DeleteFunc(slices.Clone(verifier.SupportedSignAlgs), func(a string) bool {
-		return !slices.Contains(asymmetricAlgs, a)
-	})
-	if len(algs) == 0 {
-		algs = []string{"RS256"} // the algorithm OpenID Connect requires providers to support
-	}
-
-	var tc oidc.TokenClaims
-	payload, err := oidc.ParseToken(token, &tc)
 	if err != nil {
-		return nil, fmt.Errorf("%w: not a JWT: %w", ErrBearerInvalid, err)
-	}
-	if err := oidc.CheckSignature(ctx, token, payload, &tc, algs, verifier.KeySet); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBearerInvalid, err)
 	}
 	if tc.Issuer != c.opts.Issuer {
@@ -71,4 +59,30 @@ func (c *Client) VerifyBearer(ctx context.Context, token string, audiences []str
 		return nil, fmt.Errorf("%w: claims: %w", ErrBearerInvalid, err)
 	}
 	return claims, nil
+}
+
+// verifySignature checks that token is a JWS signed by a key of the
+// provider's JWKS with an asymmetric algorithm the provider advertises, and
+// decodes its payload into claims. It is the first step of every JWT the
+// provider sends us outside a token response: bearer and logout tokens.
+func (c *Client) verifySignature(ctx context.Context, token string, claims oidc.ClaimsSignature) ([]byte, error) {
+	party, err := c.relyingParty()
+	if err != nil {
+		return nil, err
+	}
+	verifier := party.IDTokenVerifier()
+	algs := slices.DeleteFunc(slices.Clone(verifier.SupportedSignAlgs), func(a string) bool {
+		return !slices.Contains(asymmetricAlgs, a)
+	})
+	if len(algs) == 0 {
+		algs = []string{"RS256"} // the algorithm OpenID Connect requires providers to support
+	}
+	payload, err := oidc.ParseToken(token, claims)
+	if err != nil {
+		return nil, fmt.Errorf("not a JWT: %w", err)
+	}
+	if err := oidc.CheckSignature(ctx, token, payload, claims, algs, verifier.KeySet); err != nil {
+		return nil, err
+	}
+	return payload, nil
 }

@@ -48,7 +48,7 @@ func signWith(t *testing.T, alg jose.SignatureAlgorithm, key any, kid string) *j
 	if err != nil {
 		t.Fatal(err)
 	}
-	jws, err := jose.ParseSigned(must(obj.CompactSerialize()), []jose.SignatureAlgorithm{alg})
+	jws, err := jose.ParseSignedCompact(must(obj.CompactSerialize()), []jose.SignatureAlgorithm{alg})
 	if err != nil {
 		t.Fatal(err)
 	}

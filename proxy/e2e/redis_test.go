@@ -210,9 +210,8 @@ func TestClusterManyUsers(t *testing.T) {
 	if resp := newBrowser(t).api(g.URL+"/x", "Cookie", "gatehouse="+stolen); resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("revoked cookie replayed: status %d, want 401", resp.StatusCode)
 	}
-	// Revocation of every session of one user (by sub) and back-channel
-	// logout by sid are not on this branch yet (issue 4); when they land,
-	// this test should revoke one user here as well.
+	// Revocation by sub and back-channel logout by sid on a Cluster:
+	// TestLogoutOnCluster.
 	stats := cluster.ErrorStats()
 	t.Logf("cluster error statistics after 50 logins and a logout: %v", stats)
 	if stats["CROSSSLOT"] != 0 {

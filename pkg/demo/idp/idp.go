@@ -13,8 +13,9 @@
 //   - a login form at /login/username (fields username, password and a hidden id);
 //   - code flow with PKCE S256, client_secret_basic or client_secret_post;
 //   - refresh tokens when the scope offline_access is requested (they rotate);
-//   - ID tokens (RS256, 1 h) that carry only sub and the protocol claims when an
-//     access token is issued too: profile, email and groups come from userinfo;
+//   - ID tokens (RS256, 1 h) that carry only sub, sid and the protocol claims
+//     when an access token is issued too: profile, email and groups come from
+//     userinfo; sid names the login (the same for its refreshed ID tokens);
 //   - opaque access tokens valid for 5 minutes.
 package idp
 
@@ -103,6 +104,7 @@ func New(opts Options) (*Provider, error) {
 		clientID:               opts.ClientID,
 		postLogoutRedirectURIs: append([]string(nil), opts.PostLogoutRedirectURIs...),
 		accessTokenLifetime:    opts.AccessTokenLifetime,
+		sidKey:                 []byte(randomID()),
 	}
 	// A nil logger leaves the process-wide slog default alone; the example
 	// router logs one line per request through it.

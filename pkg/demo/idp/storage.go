@@ -2,6 +2,9 @@ package idp
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -77,6 +80,7 @@ type groupsStorage struct {
 	clientID               string
 	postLogoutRedirectURIs []string
 	accessTokenLifetime    time.Duration // 0: the example storage's own
+	sidKey                 []byte        // derives sid (sessionID)
 }
 
 var (
@@ -117,10 +121,22 @@ func (s *groupsStorage) SetUserinfoFromRequest(ctx context.Context, userinfo *oi
 	if err := s.Storage.SetUserinfoFromRequest(ctx, userinfo, request, scopes); err != nil {
 		return err
 	}
+	userinfo.AppendClaims("sid", s.sessionID(request))
 	if slices.Contains(scopes, oidc.ScopeProfile) {
 		s.appendGroups(userinfo, request.GetSubject())
 	}
 	return nil
+}
+
+// sessionID is the provider's login session id, the ID token's sid claim
+// (used by back- and front-channel logout). One login (a user and the moment
+// they authenticated) is one session: the code exchange and every refresh of
+// it carry the same sid, another login of the same user a new one. It is
+// derived with a per-provider random key, so it cannot be guessed.
+func (s *groupsStorage) sessionID(request op.IDTokenRequest) string {
+	mac := hmac.New(sha256.New, s.sidKey)
+	fmt.Fprintf(mac, "%s\x00%d", request.GetSubject(), request.GetAuthTime().UnixNano())
+	return hex.EncodeToString(mac.Sum(nil)[:16])
 }
 
 func (s *groupsStorage) appendGroups(userinfo *oidc.UserInfo, subject string) {

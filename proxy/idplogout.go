@@ -1,0 +1,200 @@
+package proxy
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/pkg/metrics"
+	"github.com/gatehouse/gatehouse/pkg/oidcclient"
+	"github.com/gatehouse/gatehouse/pkg/session"
+)
+
+// logoutTokenLimit bounds the back-channel request body; logout tokens are
+// well under 4 KiB.
+const logoutTokenLimit = 64 << 10
+
+// Reasons a back-channel request is refused before or after token validation
+// (oidcclient.LogoutReason* are the token's own).
+const (
+	rejectBody     = "body"     // unreadable or oversized body, logout_token missing or repeated
+	rejectReplayed = "replayed" // the jti was seen before
+	rejectIssuer   = "issuer"   // front-channel: iss is not oidc.issuer
+	rejectNoSID    = "no_sid"   // front-channel without sid
+)
+
+// backchannelLogout is OpenID Connect Back-Channel Logout 1.0: the provider
+// POSTs a signed logout token naming a login session (sid) or a user (sub),
+// and every gatehouse session of it is deleted from the shared store, so it
+// ends on every replica. 200 only once the sessions are gone; 400
+// {"error":"invalid_request"} for any token that does not validate; 503 when
+// the store or the provider's discovery is unavailable (the provider may
+// retry).
+func (h *Handler) backchannelLogout(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		writeJSONError(w, http.StatusMethodNotAllowed, "invalid_request", "POST a logout_token")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, logoutTokenLimit)
+	if err := r.ParseForm(); err != nil {
+		h.rejectLogoutToken(w, r, rejectBody, err)
+		return
+	}
+	values := r.PostForm["logout_token"]
+	if len(values) != 1 || values[0] == "" {
+		h.rejectLogoutToken(w, r, rejectBody, errors.New("logout_token missing, empty or repeated"))
+		return
+	}
+	maxAge := h.cfg.OIDC.LogoutTokenMaxAge
+	lt, err := h.oidc.VerifyLogoutToken(r.Context(), values[0], maxAge)
+	if errors.Is(err, oidcclient.ErrNotReady) {
+		h.providerUnavailable(w, r, err)
+		return
+	}
+	if err != nil {
+		reason := oidcclient.LogoutReasonMalformed
+		if lte := new(oidcclient.LogoutTokenError); errors.As(err, &lte) {
+			reason = lte.Reason
+		}
+		h.rejectLogoutToken(w, r, reason, err)
+		return
+	}
+
+	// The jti is remembered for as long as a token with it can pass the
+	// iat check (max age, plus the skew a future iat may have had). It is
+	// taken as a lock so that a failed deletion can release it: the
+	// provider's retry must not be refused as a replay.
+	jtiKey := "logout-jti:" + hashToken(lt.Issuer+"\x00"+lt.JWTID)
+	claim, err := h.store.TryLock(r.Context(), jtiKey, maxAge+h.cfg.OIDC.ClockSkew)
+	if err != nil {
+		h.storeUnavailable(w, r, err)
+		return
+	}
+	if claim == "" {
+		h.rejectLogoutToken(w, r, rejectReplayed, errors.New("jti already used"))
+		return
+	}
+	ended, err := h.endProviderSessions(r.Context(), lt.Subject, lt.SessionID)
+	if err != nil {
+		unlockCtx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), refreshTimeout)
+		if uerr := h.store.Unlock(unlockCtx, jtiKey, claim); uerr != nil {
+			h.logger.Warn("release logout token jti after a failed deletion", zap.Error(uerr))
+		}
+		cancel()
+		h.storeUnavailable(w, r, err)
+		return
+	}
+	h.metrics.Logout(metrics.LogoutBackChannel, len(ended))
+	h.logger.Info("logout", zap.String("kind", string(metrics.LogoutBackChannel)), zap.String("user", lt.Subject),
+		zap.String("idp_session", hashedSID(lt.SessionID)), zap.Int("sessions", len(ended)),
+		zap.String("request_id", requestStateFrom(r.Context()).id))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}
+
+// endProviderSessions deletes the sessions a logout names: those of the
+// provider session sid, or all of the user sub when only sub is given. With
+// both, only the sessions of sid that belong to sub: a sid that names another
+// user's session ends nothing.
+func (h *Handler) endProviderSessions(ctx context.Context, sub, sid string) ([]string, error) {
+	switch {
+	case sub == "":
+		return h.store.DeleteByIDPSession(ctx, sid)
+	case sid == "":
+		return h.store.DeleteBySubject(ctx, sub)
+	}
+	sessions, err := h.store.SessionsBySubject(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	ended := []string{}
+	for _, s := range sessions {
+		if s.IDPSessionID != sid {
+			continue
+		}
+		if err := h.store.Delete(ctx, s.ID); err != nil {
+			return ended, err
+		}
+		ended = append(ended, s.ID)
+	}
+	return ended, nil
+}
+
+// rejectLogoutToken answers 400 and logs why, never the token.
+func (h *Handler) rejectLogoutToken(w http.ResponseWriter, r *http.Request, reason string, err error) {
+	h.metrics.LogoutRejected(metrics.LogoutBackChannel, reason)
+	h.logger.Warn("back-channel logout token rejected", zap.String("reason", reason), zap.Error(err),
+		zap.String("request_id", requestStateFrom(r.Context()).id))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_request"})
+}
+
+// frontchannelLogout is OpenID Connect Front-Channel Logout 1.0: the
+// provider's logout page loads this URL in an iframe, with iss and sid, and
+// the sessions of that provider session are deleted. There is no same-origin
+// rule (the request comes from the provider's page): what limits abuse is
+// that it deletes only by sid, a value the provider generates at random and
+// gatehouse never reveals, and that iss must be the provider's. Without sid
+// nothing is deleted (register the client with
+// frontchannel_logout_session_required).
+func (h *Handler) frontchannelLogout(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		h.frontchannelPage(w, http.StatusMethodNotAllowed)
+		return
+	}
+	q := r.URL.Query()
+	sid, iss := q.Get("sid"), q.Get("iss")
+	if sid == "" {
+		h.rejectFrontchannel(w, r, rejectNoSID)
+		return
+	}
+	if iss != h.cfg.OIDC.Issuer {
+		h.rejectFrontchannel(w, r, rejectIssuer)
+		return
+	}
+	ended, err := h.store.DeleteByIDPSession(r.Context(), sid)
+	if err != nil {
+		h.outageLog.Error("session store unavailable (logged at most every 10s)", zap.String("path", r.URL.Path), zap.Error(err))
+		h.frontchannelPage(w, http.StatusServiceUnavailable)
+		return
+	}
+	h.metrics.Logout(metrics.LogoutFrontChannel, len(ended))
+	h.logger.Info("logout", zap.String("kind", string(metrics.LogoutFrontChannel)), zap.String("idp_session", hashedSID(sid)),
+		zap.Int("sessions", len(ended)), zap.String("request_id", requestStateFrom(r.Context()).id))
+	h.frontchannelPage(w, http.StatusOK)
+}
+
+func (h *Handler) rejectFrontchannel(w http.ResponseWriter, r *http.Request, reason string) {
+	h.metrics.LogoutRejected(metrics.LogoutFrontChannel, reason)
+	h.logger.Warn("front-channel logout rejected", zap.String("reason", reason),
+		zap.String("request_id", requestStateFrom(r.Context()).id))
+	h.frontchannelPage(w, http.StatusBadRequest)
+}
+
+// frontchannelPage is the empty page the provider's iframe loads. It may be
+// framed (that is how it is used), is never cached, and runs nothing.
+func (h *Handler) frontchannelPage(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte("<!doctype html><title>" + strings.ToLower(http.StatusText(status)) + "</title>\n"))
+}
+
+// hashedSID is how logs name a provider session: the sid itself is what
+// front-channel logout trusts, so it is not written out.
+func hashedSID(sid string) string {
+	if sid == "" {
+		return ""
+	}
+	return session.HashID("idp\x00" + sid)
+}
