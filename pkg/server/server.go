@@ -31,6 +31,10 @@ type Server struct {
 	oidc   *oidcclient.Client
 	main   *http.Server
 	ops    *http.Server
+	// inflight counts main-listener requests, upgraded ones included;
+	// endUpgraded cancels their base context at shutdown.
+	inflight    *inflight
+	endUpgraded context.CancelFunc
 }
 
 // New builds a server. Nothing is contacted yet: the store and the provider
@@ -61,8 +65,12 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 		return nil, fmt.Errorf("build request handler: %w", err)
 	}
 	s := &Server{cfg: cfg, logger: logger, store: store, oidc: oidc}
+	s.inflight = &inflight{next: handler}
+	var base context.Context
+	base, s.endUpgraded = context.WithCancel(context.Background())
 	s.main = &http.Server{
-		Handler:           handler,
+		Handler:           s.inflight,
+		BaseContext:       func(net.Listener) context.Context { return base },
 		ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout,
 		ReadTimeout:       cfg.Server.ReadTimeout,
 		WriteTimeout:      cfg.Server.WriteTimeout,
@@ -157,6 +165,13 @@ func (s *Server) Serve(ctx context.Context, mainLn, opsLn net.Listener) error {
 	defer done()
 	if err := s.main.Shutdown(shutdownCtx); err != nil {
 		s.logger.Warn("main listener did not drain in time", zap.Error(err))
+	}
+	// Shutdown neither closes nor waits for upgraded connections
+	// (WebSockets). Ending their request context makes the reverse proxy
+	// close both sides; then wait for their handlers to return.
+	s.endUpgraded()
+	if err := s.inflight.wait(shutdownCtx); err != nil {
+		s.logger.Warn("upgraded connections did not close in time", zap.Error(err))
 	}
 	_ = s.ops.Shutdown(shutdownCtx)
 	if err := s.store.Close(); err != nil {

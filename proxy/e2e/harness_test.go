@@ -21,7 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap/zaptest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/testidp"
@@ -36,6 +37,9 @@ type gate struct {
 	IDP      *testidp.IDP
 	Upstream *recorder
 	Redis    *redistest.Server // nil with the memory store
+	// stop shuts the gate down as SIGTERM would and returns Serve's error;
+	// later calls return the same. Cleanup calls it too.
+	stop func() error
 }
 
 type options struct {
@@ -161,16 +165,21 @@ func startGates(t *testing.T, n int, opts ...option) []*gate {
 		if err != nil {
 			t.Fatalf("config: %v", err)
 		}
-		srv, err := server.New(cfg, zaptest.NewLogger(t).Named(fmt.Sprintf("gate%d", i)))
+		srv, err := server.New(cfg, testLogger(t).Named(fmt.Sprintf("gate%d", i)))
 		if err != nil {
 			t.Fatalf("server: %v", err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() { done <- srv.Serve(ctx, mainLns[i], opsLns[i]) }()
+		var once sync.Once
+		var serveErr error
+		g.stop = func() error {
+			once.Do(func() { cancel(); serveErr = <-done })
+			return serveErr
+		}
 		t.Cleanup(func() {
-			cancel()
-			if err := <-done; err != nil {
+			if err := g.stop(); err != nil {
 				t.Errorf("serve: %v", err)
 			}
 		})
@@ -183,6 +192,37 @@ func startGates(t *testing.T, n int, opts ...option) []*gate {
 		}
 	}
 	return gates
+}
+
+// testLogger logs to t until the test's cleanup has run. Lines from
+// goroutines that outlive the test (a refresh that finishes after its client
+// left) are dropped: testing forbids logging after a test has ended.
+func testLogger(t *testing.T) *zap.Logger {
+	w := &cutoffWriter{t: t}
+	t.Cleanup(w.close) // registered first, so it runs after the servers' cleanup
+	enc := zapcore.NewConsoleEncoder(zap.NewDevelopmentEncoderConfig())
+	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), zapcore.DebugLevel))
+}
+
+type cutoffWriter struct {
+	mu     sync.Mutex
+	t      *testing.T
+	closed bool
+}
+
+func (w *cutoffWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.closed {
+		w.t.Log(strings.TrimSuffix(string(p), "\n"))
+	}
+	return len(p), nil
+}
+
+func (w *cutoffWriter) close() {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
 }
 
 func listen(t *testing.T) net.Listener {
