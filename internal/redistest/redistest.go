@@ -6,7 +6,6 @@ package redistest
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -17,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/syncbuf"
 )
 
 // readyTimeout bounds how long a freshly started server may take to answer PING.
@@ -38,8 +39,8 @@ type Server struct {
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
-	out  *syncBuffer   // stdout+stderr of every run, shown when the test fails
+	done chan struct{}   // closed when cmd has exited
+	out  *syncbuf.Buffer // stdout+stderr of every run, shown when the test fails
 }
 
 // Start runs a redis-server on a free port and registers its shutdown with
@@ -111,7 +112,7 @@ func startSpec(t testing.TB, sp spec) *Server {
 		}
 		t.Skip("redis-server not installed; run the README test command")
 	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), out: &syncBuffer{}, ready: ping, tls: sp.client}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), out: &syncbuf.Buffer{}, ready: ping, tls: sp.client}
 	s.args = func(p int) []string { return append(s.serverArgs(p), sp.extra...) }
 	switch {
 	case sp.args != nil:
@@ -285,22 +286,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// syncBuffer collects process output written from exec's copy goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
