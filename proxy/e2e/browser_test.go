@@ -78,6 +78,8 @@ func TestRealBrowserLoginAndLogout(t *testing.T) {
 	shots := os.Getenv("GATEHOUSE_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
 	}
 	screenshot := func(name string) {
 		t.Helper()
