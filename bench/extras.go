@@ -1,0 +1,231 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gatehouse/gatehouse/pkg/config"
+	"github.com/gatehouse/gatehouse/pkg/session"
+	redisstore "github.com/gatehouse/gatehouse/pkg/session/redis"
+	"github.com/gatehouse/gatehouse/proxy"
+)
+
+// extras measures what is not a throughput window of the main table: the
+// redirect to log in, the login round trip, and scale.
+func (b *bench) extras(ctx context.Context) error {
+	t := b.target("redis-cache")
+	if t == nil {
+		t = b.target("memory")
+	}
+	top := slices.Max(b.o.conns)
+
+	// Not logged in: the 302 to the provider.
+	w, err := b.window(ctx, t, top, nil, http.StatusFound)
+	if err != nil {
+		return fmt.Errorf("unauthenticated: %w", err)
+	}
+	b.res.Unauthenticated = &w
+	fmt.Fprintf(os.Stderr, "bench: unauthenticated (302) %s c=%d: %.0f req/s\n", t.name, top, w.RPS)
+
+	// Login round trips.
+	var took []float64
+	for range b.o.logins {
+		_, d, err := login(t.url, b.issuer)
+		if err != nil {
+			return err
+		}
+		took = append(took, micros(d)/1000)
+	}
+	slices.Sort(took)
+	b.res.Login = &loginResult{Config: t.name, Logins: len(took), MedianMs: took[len(took)/2], P90Ms: took[len(took)*9/10]}
+	fmt.Fprintf(os.Stderr, "bench: login round trip median %.1f ms over %d\n", b.res.Login.MedianMs, len(took))
+
+	if t.redis == nil {
+		fmt.Fprintln(os.Stderr, "bench: no Redis: skipping the scale measurement")
+		return nil
+	}
+	return b.scale(ctx, t, top)
+}
+
+// parentConfig is the configuration the Redis gatehouses run with, for
+// cookie names and key prefix.
+func (b *bench) parentConfig(t *target) (*config.Config, error) {
+	env := append(slices.Clone(b.env), "GATEHOUSE_PUBLIC_URL="+t.url,
+		"GATEHOUSE_SESSION_STORE=redis", "GATEHOUSE_SESSION_REDIS_ADDRESSES="+t.redis.addr)
+	return config.Load("", env)
+}
+
+// realSession reads back the session the benchmark's login created: its
+// record and its tokens (opened with the key from the cookie).
+func (b *bench) realSession(ctx context.Context, t *target, cfg *config.Config) (*session.Session, session.Tokens, error) {
+	var value string
+	for _, part := range strings.Split(t.cookie, "; ") {
+		if v, ok := strings.CutPrefix(part, cfg.SessionCookieName()+"="); ok {
+			value = v
+		}
+	}
+	id, key, err := proxy.ParseSessionCookie(cfg, value)
+	if err != nil {
+		return nil, session.Tokens{}, fmt.Errorf("read the login's session cookie: %w", err)
+	}
+	raw, err := t.redis.client.Do(ctx, t.redis.client.B().Get().Key(cfg.Session.Redis.KeyPrefix+"s:"+id).Build()).AsBytes()
+	if err != nil {
+		return nil, session.Tokens{}, fmt.Errorf("read the login's session: %w", err)
+	}
+	var s session.Session
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, session.Tokens{}, err
+	}
+	s.ID = id
+	tokens, err := session.Open(key, id, s.Sealed)
+	return &s, tokens, err
+}
+
+// sessionMemory reports MEMORY USAGE of everything one login left in an
+// empty Redis, by kind of key: the session ("s"), its indexes ("sub",
+// "sid") and the login's one-time state ("c", gone after 10 minutes).
+func (b *bench) sessionMemory(ctx context.Context, t *target) error {
+	cfg, err := b.parentConfig(t)
+	if err != nil {
+		return err
+	}
+	s, tokens, err := b.realSession(ctx, t, cfg)
+	if err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(s)
+	m := &memoryResult{
+		ByKind:       map[string]int64{},
+		RecordBytes:  len(raw),
+		IDTokenBytes: len(tokens.IDToken), AccessTokenBytes: len(tokens.AccessToken), RefreshTokenBytes: len(tokens.RefreshToken),
+	}
+	keys, err := t.redis.keys(ctx, "*")
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		kind, _, _ := strings.Cut(strings.TrimPrefix(k, cfg.Session.Redis.KeyPrefix), ":")
+		n, err := t.redis.memoryUsage(ctx, k)
+		if err != nil {
+			return err
+		}
+		m.ByKind[kind] += n
+		if kind != "c" {
+			m.PerSession += n
+		}
+	}
+	b.res.Memory = m
+	return nil
+}
+
+// scale fills the store with n live sessions and compares throughput with
+// them to throughput with one. The sessions are written through the Redis
+// store (the code path a login takes to store a session) rather than by n
+// real logins, which would take minutes: each has its own subject, key and
+// sealed tokens of the sizes the real login produced.
+func (b *bench) scale(ctx context.Context, t *target, conns int) error {
+	cfg, err := b.parentConfig(t)
+	if err != nil {
+		return err
+	}
+	real, tokens, err := b.realSession(ctx, t, cfg)
+	if err != nil {
+		return err
+	}
+	store, err := redisstore.New(redisstore.Options{Addresses: []string{t.redis.addr}, KeyPrefix: cfg.Session.Redis.KeyPrefix}, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rss0, _ := t.proc.rssMiB()
+	used0, err := t.redis.usedMemory(ctx)
+	if err != nil {
+		return err
+	}
+
+	n := b.o.sessions
+	cookies := make([]string, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, 32)
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				s := *real
+				s.ID, s.Subject = session.NewID(), fmt.Sprintf("bench-user-%07d", i)
+				if s.IDPSessionID != "" {
+					s.IDPSessionID = fmt.Sprintf("bench-sid-%07d", i)
+				}
+				now := time.Now()
+				s.CreatedAt, s.LastSeenAt = now, now
+				key := session.NewKey()
+				var err error
+				if s.Sealed, err = session.Seal(key, s.ID, tokens); err == nil {
+					err = store.Save(ctx, &s, cfg.Session.IdleTimeout)
+				}
+				var c *http.Cookie
+				if err == nil {
+					c, err = proxy.SessionCookie(cfg, s.ID, key)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+				cookies[i] = c.Name + "=" + c.Value
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return fmt.Errorf("seed sessions: %w", err)
+	}
+	used1, err := t.redis.usedMemory(ctx)
+	if err != nil {
+		return err
+	}
+	sc := &scaleResult{Config: t.name, Sessions: n, Conns: conns, RedisBytesPerSession: float64(used1-used0) / float64(n), RSSBeforeMiB: rss0}
+
+	// Use every session once before measuring, then measure with requests
+	// spread over all of them.
+	est := b.res.medianRPS(t.name, conns)
+	warm := b.o.warmup
+	if est > 0 {
+		warm += time.Duration(float64(n) / est * 1.3 * float64(time.Second))
+	}
+	spread, err := b.windowWarm(ctx, t, conns, cookies, warm)
+	if err != nil {
+		return fmt.Errorf("scale, spread: %w", err)
+	}
+	sc.RSSAfterMiB, _ = t.proc.rssMiB()
+	hot, err := b.windowWarm(ctx, t, conns, []string{t.cookie}, b.o.warmup)
+	if err != nil {
+		return fmt.Errorf("scale, one session: %w", err)
+	}
+	sc.Spread, sc.OneOfMany = spread, hot
+	b.res.Scale = sc
+	fmt.Fprintf(os.Stderr, "bench: %d live sessions: spread %.0f req/s, one of them %.0f req/s; RSS %.0f MiB\n",
+		n, spread.RPS, hot.RPS, sc.RSSAfterMiB)
+	return nil
+}
+
+func (b *bench) windowWarm(ctx context.Context, t *target, conns int, cookies []string, warm time.Duration) (window, error) {
+	o := b.o
+	defer func() { b.o = o }()
+	b.o.warmup = warm
+	return b.window(ctx, t, conns, cookies, http.StatusOK)
+}
