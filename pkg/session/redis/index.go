@@ -204,6 +204,9 @@ func (s *Store) deleteIDs(ctx context.Context, op string, ids []string) ([]strin
 			}
 		}
 		var unindex rueidis.Commands
+		for _, id := range ids {
+			s.decoded.Forget(id)
+		}
 		for i, res := range cl.DoMulti(ctx, cmds...)[:len(ids)] {
 			data, err := res.AsBytes()
 			if rueidis.IsRedisNil(err) {
