@@ -34,6 +34,7 @@ type cookieJar struct {
 	sessions    *cookie.Codec
 	logins      *cookie.Codec
 	maxAge      time.Duration
+	refs        *refCache // verified session cookie values (refcache.go)
 }
 
 func newCookieJar(cfg *config.Config) (cookieJar, error) {
@@ -53,6 +54,7 @@ func newCookieJar(cfg *config.Config) (cookieJar, error) {
 		sessions:    sessions,
 		logins:      logins,
 		maxAge:      cfg.Session.AbsoluteTimeout,
+		refs:        newRefCache(time.Now),
 	}, nil
 }
 
@@ -62,12 +64,15 @@ func newCookieJar(cfg *config.Config) (cookieJar, error) {
 func (j cookieJar) sessionRefs(r *http.Request) []sessionRef {
 	var refs []sessionRef
 	for _, c := range r.CookiesNamed(j.sessionName) {
-		var ref sessionRef
-		if j.sessions.Decode(j.sessionName, c.Value, &ref) == nil && ref.ID != "" {
+		if ref, ok := j.refs.decode(c.Value, j.decodeRef); ok {
 			refs = append(refs, ref)
 		}
 	}
 	return refs
+}
+
+func (j cookieJar) decodeRef(value string, ref *sessionRef) error {
+	return j.sessions.Decode(j.sessionName, value, ref)
 }
 
 func (j cookieJar) setSession(w http.ResponseWriter, ref sessionRef) error {

@@ -78,12 +78,29 @@ func (s stripper) trusts(r *http.Request) bool {
 // strip deletes every identity header, and the forwarding headers unless the
 // peer is trusted.
 func (s stripper) strip(h http.Header, trustedPeer bool) {
+	var buf [64]byte // folds typical names without allocating
 	for name := range h {
-		folded := foldHeaderName(name)
-		if s.always[folded] || (!trustedPeer && s.forwarding[folded]) {
+		folded := appendFolded(buf[:0], name)
+		if s.always[string(folded)] || (!trustedPeer && s.forwarding[string(folded)]) {
 			delete(h, name)
 		}
 	}
+}
+
+// appendFolded appends foldHeaderName(name) to b, for ASCII names (a
+// non-ASCII byte is copied unchanged, and such a name is in no list).
+func appendFolded(b []byte, name string) []byte {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '_':
+			c = '-'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 func peerAddr(r *http.Request) (netip.Addr, bool) {
