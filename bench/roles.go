@@ -101,7 +101,7 @@ func runGatehouse(ctx context.Context, ln net.Listener) error {
 	if err != nil {
 		return err
 	}
-	logger, err := logging.New(cfg.Log.Level, cfg.Log.Format)
+	logger, err := logging.NewWith(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, FlushInterval: cfg.Log.FlushInterval})
 	if err != nil {
 		return err
 	}
@@ -120,6 +120,7 @@ func runGatehouse(ctx context.Context, ln net.Listener) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	defer func() { _ = logger.Sync() }()
 	fmt.Printf("ready %s %s\n", ln.Addr(), ops.Addr())
 	return srv.Serve(ctx, ln, ops)
 }
