@@ -77,4 +77,3 @@ func NewWith(o Options) (*zap.Logger, error) {
 	}
 	return logger, nil
 }
-
