@@ -114,13 +114,14 @@ func peerAddr(r *http.Request) (netip.Addr, bool) {
 // removeOwnCookies drops gatehouse's cookies from the Cookie header: the
 // upstream has no use for them and must not be able to leak them.
 func removeOwnCookies(h http.Header, own func(name string) bool) {
-	lines := h.Values("Cookie")
+	lines := h["Cookie"]
 	if len(lines) == 0 {
 		return
 	}
-	var kept []string
+	var kept strings.Builder
+	kept.Grow(len(lines[0]))
 	for _, line := range lines {
-		for _, part := range strings.Split(line, ";") {
+		for part := range strings.SplitSeq(line, ";") {
 			part = strings.TrimSpace(part)
 			if part == "" {
 				continue
@@ -129,12 +130,15 @@ func removeOwnCookies(h http.Header, own func(name string) bool) {
 			if own(strings.TrimSpace(name)) {
 				continue
 			}
-			kept = append(kept, part)
+			if kept.Len() > 0 {
+				kept.WriteString("; ")
+			}
+			kept.WriteString(part)
 		}
 	}
-	if len(kept) == 0 {
-		h.Del("Cookie")
+	if kept.Len() == 0 {
+		delete(h, "Cookie")
 		return
 	}
-	h.Set("Cookie", strings.Join(kept, "; "))
+	h["Cookie"] = []string{kept.String()}
 }
