@@ -55,7 +55,7 @@ func main() {
 	flag.BoolVar(&o.pin, "pin", true, "pin servers to core 0 and the load generator to core 1 with taskset, when available")
 	flag.IntVar(&o.sessions, "sessions", 100000, "live sessions for the scale measurement (created through the Redis store)")
 	flag.IntVar(&o.logins, "logins", 50, "logins for the login round-trip median")
-	flag.StringVar(&o.profileDir, "profile", "", "write each gatehouse's CPU profile (whole run) to DIR/NAME.pprof")
+	flag.StringVar(&o.profileDir, "profile", "", "write each proxy's CPU profile (whole run) to DIR/NAME.pprof")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that only proves the benchmark works")
 	flag.Parse()
 

@@ -21,6 +21,10 @@ type window struct {
 	P50       float64 `json:"p50_us"`
 	P99       float64 `json:"p99_us"`
 	CPUPer10k float64 `json:"cpu_seconds_per_10k"` // -1: unknown
+	// UpstreamCPUPer10k is the upstream's CPU for the same requests: it
+	// shares the servers' core, and gatehouse's larger requests (identity
+	// headers, assertion) cost it more to parse.
+	UpstreamCPUPer10k float64 `json:"upstream_cpu_seconds_per_10k"`
 	// RedisCmdsPerReq is nil for stores without Redis.
 	RedisCmdsPerReq *float64 `json:"redis_commands_per_request,omitempty"`
 }
@@ -144,6 +148,7 @@ func (r *results) summarize() {
 		s.P50 = med(ws, func(w window) float64 { return w.P50 })
 		s.P99 = med(ws, func(w window) float64 { return w.P99 })
 		s.CPUPer10k = med(ws, func(w window) float64 { return w.CPUPer10k })
+		s.UpstreamCPUPer10k = med(ws, func(w window) float64 { return w.UpstreamCPUPer10k })
 		if ws[0].RedisCmdsPerReq != nil {
 			v := med(ws, func(w window) float64 { return *w.RedisCmdsPerReq })
 			s.RedisCmdsPerReq = &v
@@ -206,8 +211,8 @@ func (r *results) markdown() string {
 	p("## gatehouse vs bare httputil.ReverseProxy\n\n")
 	p("%s; %s, %d CPUs; %s windows after %s warmup, median of %d interleaved repetitions; upstream %.0f KiB.\n\n",
 		r.Setup.Method, r.Setup.GoVersion, r.Setup.CPUs, r.Setup.Duration, r.Setup.Warmup, r.Setup.Reps, r.Setup.UpstreamKB)
-	p("| config | conns | req/s | ×bare | p50 µs | +p50 µs | p99 µs | p99 ×bare | CPU s/10k req | CPU ×bare | Redis cmds/req |\n")
-	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	p("| config | conns | req/s | ×bare | p50 µs | +p50 µs | p99 µs | p99 ×bare | CPU s/10k req | CPU ×bare | upstream CPU s/10k | Redis cmds/req |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range r.Summary {
 		cmds := "–"
 		if s.RedisCmdsPerReq != nil {
@@ -220,8 +225,8 @@ func (r *results) markdown() string {
 		if s.CPURatio > 0 {
 			cpuRatio = fmt.Sprintf("%.2f", s.CPURatio)
 		}
-		p("| %s | %d | %.0f | %.2f | %.0f | %+.0f | %.0f | %.2f | %s | %s | %s |\n",
-			s.Config, s.Conns, s.RPS, s.RPSRatio, s.P50, s.AddedP50, s.P99, s.P99Ratio, cpu, cpuRatio, cmds)
+		p("| %s | %d | %.0f | %.2f | %.0f | %+.0f | %.0f | %.2f | %s | %s | %.3f | %s |\n",
+			s.Config, s.Conns, s.RPS, s.RPSRatio, s.P50, s.AddedP50, s.P99, s.P99Ratio, cpu, cpuRatio, s.UpstreamCPUPer10k, cmds)
 	}
 	p("\n")
 	if u := r.Unauthenticated; u != nil {

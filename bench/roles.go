@@ -25,8 +25,8 @@ import (
 // line "ready ADDR [OPS_ADDR]" on stdout once it listens, then serves until
 // it is killed.
 
-// profileEnv names the file a gatehouse child writes its CPU profile to
-// (set by -profile).
+// profileEnv names the file a proxy child writes its CPU profile to (set by
+// -profile).
 const profileEnv = "GATEHOUSE_BENCH_CPUPROFILE"
 
 // upstreamBody is the upstream's response: 1 KiB, the size the issue's
@@ -37,6 +37,17 @@ var upstreamBody = bytes.Repeat([]byte("gatehouse benchmark upstream 1 KiB body.
 func runRole(role, upstream string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	if path := os.Getenv(profileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -108,17 +119,6 @@ func runGatehouse(ctx context.Context, ln net.Listener) error {
 	srv, err := server.New(cfg, logger)
 	if err != nil {
 		return err
-	}
-	if path := os.Getenv(profileEnv); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
 	}
 	defer func() { _ = logger.Sync() }()
 	fmt.Printf("ready %s %s\n", ln.Addr(), ops.Addr())

@@ -37,6 +37,7 @@ type bench struct {
 	targets []*target
 	redises []*redisServer
 	procs   []*child
+	up      *child // the upstream
 	res     results
 }
 
@@ -98,8 +99,13 @@ func (b *bench) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	b.up = up
 	upstreamURL := "http://" + up.addrs[0]
-	bare, err := b.child("bare", nil, "-role", "bare", "-upstream", upstreamURL)
+	var bareEnv []string
+	if b.o.profileDir != "" {
+		bareEnv = append(bareEnv, profileEnv+"="+filepath.Join(b.o.profileDir, "bare.pprof"))
+	}
+	bare, err := b.child("bare", bareEnv, "-role", "bare", "-upstream", upstreamURL)
 	if err != nil {
 		return err
 	}
@@ -223,11 +229,13 @@ func (b *bench) cleanup() {
 
 // window measures one configuration at one concurrency.
 func (b *bench) window(ctx context.Context, t *target, conns int, cookies []string, status int) (window, error) {
-	var cpu0, cpu1 float64
+	var cpu0, cpu1, up0, up1 float64
 	var cmd0, cmd1 int64
 	var errs []error
 	around := func(start bool) {
 		cpu, err := t.proc.cpuSeconds()
+		errs = append(errs, err)
+		up, err := b.up.cpuSeconds()
 		errs = append(errs, err)
 		var calls int64
 		if t.redis != nil {
@@ -235,9 +243,9 @@ func (b *bench) window(ctx context.Context, t *target, conns int, cookies []stri
 			errs = append(errs, err)
 		}
 		if start {
-			cpu0, cmd0 = cpu, calls
+			cpu0, cmd0, up0 = cpu, calls, up
 		} else {
-			cpu1, cmd1 = cpu, calls
+			cpu1, cmd1, up1 = cpu, calls, up
 		}
 	}
 	var cs []string
@@ -256,11 +264,12 @@ func (b *bench) window(ctx context.Context, t *target, conns int, cookies []stri
 	w := window{
 		Config: t.name, Conns: conns, Requests: lr.Requests, RPS: lr.RPS,
 		P50: micros(lr.P50), P99: micros(lr.P99),
-		CPUPer10k: (cpu1 - cpu0) / float64(lr.Requests) * 10000,
+		CPUPer10k:         (cpu1 - cpu0) / float64(lr.Requests) * 10000,
+		UpstreamCPUPer10k: (up1 - up0) / float64(lr.Requests) * 10000,
 	}
 	for _, e := range errs {
 		if e != nil {
-			w.CPUPer10k = -1 // not on Linux: unknown
+			w.CPUPer10k, w.UpstreamCPUPer10k = -1, -1 // not on Linux: unknown
 		}
 	}
 	if t.redis != nil {

@@ -151,7 +151,7 @@ func BenchmarkProxy(b *testing.B) {
 
 func jsonLogger(level zapcore.Level) *zap.Logger {
 	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
-	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(io.Discard), level))
+	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(io.Discard), level), zap.AddCaller()) // as pkg/logging
 }
 
 // BenchmarkHotPath measures the pieces of an authenticated request that are
@@ -232,7 +232,7 @@ func BenchmarkHotPath(b *testing.B) {
 		level zapcore.Level
 	}{{"access-log-info", zapcore.InfoLevel}, {"access-log-off", zapcore.WarnLevel}} {
 		b.Run(tc.name, func(b *testing.B) {
-			logger := jsonLogger(tc.level)
+			logger := jsonLogger(tc.level).WithOptions(zap.WithCaller(false)) // as Handler.accessLog
 			r := p.request()
 			next := func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }
 			w := httptest.NewRecorder()
