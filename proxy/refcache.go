@@ -44,7 +44,8 @@ func newRefCache(now func() time.Time) *refCache {
 // the cache or from decode; ok is false when it does not verify. One cache
 // serves one cookie name.
 func (c *refCache) decode(value string, decode func(value string, ref *sessionRef) error) (ref sessionRef, ok bool) {
-	key := sha256.Sum256([]byte(value))
+	var buf [512]byte // hashes a typical value without a heap copy
+	key := sha256.Sum256(append(buf[:0], value...))
 	now := c.now()
 
 	c.mu.Lock()
