@@ -44,7 +44,7 @@ type Asserter struct {
 	// request cost more than the rest of a cache hit. The process holds the
 	// ids anyway (the session store's caches are keyed by them).
 	cache map[string]*cached
-	lru   *list.List         // of *cached, most recently used first
+	lru   *list.List // of *cached, most recently used first
 
 	truncated atomic.Uint64
 }
