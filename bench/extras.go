@@ -1,8 +1,8 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -48,11 +48,11 @@ func (b *bench) extras(ctx context.Context) error {
 	b.res.Login = &loginResult{Config: t.name, Logins: len(took), MedianMs: took[len(took)/2], P90Ms: took[len(took)*9/10]}
 	fmt.Fprintf(os.Stderr, "bench: login round trip median %.1f ms over %d\n", b.res.Login.MedianMs, len(took))
 
-	if t.redis == nil {
+	if b.scaled == nil {
 		fmt.Fprintln(os.Stderr, "bench: no Redis: skipping the scale measurement")
 		return nil
 	}
-	return b.scale(ctx, t, top)
+	return b.scale(ctx, t, b.scaled, top)
 }
 
 // parentConfig is the configuration the Redis gatehouses run with, for
@@ -76,17 +76,17 @@ func (b *bench) realSession(ctx context.Context, t *target, cfg *config.Config) 
 	if err != nil {
 		return nil, session.Tokens{}, fmt.Errorf("read the login's session cookie: %w", err)
 	}
-	raw, err := t.redis.client.Do(ctx, t.redis.client.B().Get().Key(cfg.Session.Redis.KeyPrefix+"s:"+id).Build()).AsBytes()
+	store, err := redisstore.New(redisstore.Options{Addresses: []string{t.redis.addr}, KeyPrefix: cfg.Session.Redis.KeyPrefix}, nil)
+	if err != nil {
+		return nil, session.Tokens{}, err
+	}
+	defer store.Close()
+	s, err := store.Load(ctx, id)
 	if err != nil {
 		return nil, session.Tokens{}, fmt.Errorf("read the login's session: %w", err)
 	}
-	var s session.Session
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, session.Tokens{}, err
-	}
-	s.ID = id
 	tokens, err := session.Open(key, id, s.Sealed)
-	return &s, tokens, err
+	return s, tokens, err
 }
 
 // sessionMemory reports MEMORY USAGE of everything one login left in an
@@ -101,10 +101,9 @@ func (b *bench) sessionMemory(ctx context.Context, t *target) error {
 	if err != nil {
 		return err
 	}
-	raw, _ := json.Marshal(s)
 	m := &memoryResult{
 		ByKind:       map[string]int64{},
-		RecordBytes:  len(raw),
+		SealedBytes:  len(s.Sealed),
 		IDTokenBytes: len(tokens.IDToken), AccessTokenBytes: len(tokens.AccessToken), RefreshTokenBytes: len(tokens.RefreshToken),
 	}
 	keys, err := t.redis.keys(ctx, "*")
@@ -126,12 +125,13 @@ func (b *bench) sessionMemory(ctx context.Context, t *target) error {
 	return nil
 }
 
-// scale fills the store with n live sessions and compares throughput with
-// them to throughput with one. The sessions are written through the Redis
-// store (the code path a login takes to store a session) rather than by n
-// real logins, which would take minutes: each has its own subject, key and
-// sealed tokens of the sizes the real login produced.
-func (b *bench) scale(ctx context.Context, t *target, conns int) error {
+// scale fills the store of the scaled gatehouse with n live sessions and
+// compares its throughput with that of base, an identical gatehouse whose
+// Redis holds one session, measured alternately. The sessions are written
+// through the Redis store (the code path a login takes to store a session)
+// rather than by n real logins, which would take minutes: each has its own
+// subject, key and sealed tokens of the sizes the real login produced.
+func (b *bench) scale(ctx context.Context, base, t *target, conns int) error {
 	cfg, err := b.parentConfig(t)
 	if err != nil {
 		return err
@@ -198,29 +198,47 @@ func (b *bench) scale(ctx context.Context, t *target, conns int) error {
 	if err != nil {
 		return err
 	}
-	sc := &scaleResult{Config: t.name, Sessions: n, Conns: conns, RedisBytesPerSession: float64(used1-used0) / float64(n), RSSBeforeMiB: rss0}
+	sc := &scaleResult{Config: base.name, Sessions: n, Conns: conns, RedisBytesPerSession: float64(used1-used0) / float64(n), RSSBeforeMiB: rss0}
 
-	// Use every session once before measuring, then measure with requests
-	// spread over all of them.
-	est := b.res.medianRPS(t.name, conns)
+	// Use every session once (the first spread window's warmup), then
+	// alternate: base with its one session, the scaled gatehouse with
+	// requests for one of its n sessions, and with requests spread over all.
+	est := b.res.medianRPS(base.name, conns)
 	warm := b.o.warmup
 	if est > 0 {
 		warm += time.Duration(float64(n) / est * 1.3 * float64(time.Second))
 	}
-	spread, err := b.windowWarm(ctx, t, conns, cookies, warm)
-	if err != nil {
-		return fmt.Errorf("scale, spread: %w", err)
+	var one, hot, spread []window
+	for rep := 1; rep <= b.o.reps; rep++ {
+		w, err := b.windowWarm(ctx, t, conns, cookies, warm)
+		if err != nil {
+			return fmt.Errorf("scale, spread: %w", err)
+		}
+		spread, warm = append(spread, w), b.o.warmup
+		if rep == 1 {
+			sc.RSSAfterMiB, _ = t.proc.rssMiB()
+		}
+		if w, err = b.windowWarm(ctx, base, conns, []string{base.cookie}, b.o.warmup); err != nil {
+			return fmt.Errorf("scale, one session: %w", err)
+		}
+		one = append(one, w)
+		if w, err = b.windowWarm(ctx, t, conns, []string{t.cookie}, b.o.warmup); err != nil {
+			return fmt.Errorf("scale, one of many: %w", err)
+		}
+		hot = append(hot, w)
+		fmt.Fprintf(os.Stderr, "bench: rep %d  scale: 1 session %.0f req/s, one of %d %.0f req/s, spread over all %.0f req/s\n",
+			rep, one[rep-1].RPS, n, hot[rep-1].RPS, spread[rep-1].RPS)
 	}
-	sc.RSSAfterMiB, _ = t.proc.rssMiB()
-	hot, err := b.windowWarm(ctx, t, conns, []string{t.cookie}, b.o.warmup)
-	if err != nil {
-		return fmt.Errorf("scale, one session: %w", err)
-	}
-	sc.Spread, sc.OneOfMany = spread, hot
+	sc.One, sc.OneOfMany, sc.Spread = medianWindow(one), medianWindow(hot), medianWindow(spread)
 	b.res.Scale = sc
-	fmt.Fprintf(os.Stderr, "bench: %d live sessions: spread %.0f req/s, one of them %.0f req/s; RSS %.0f MiB\n",
-		n, spread.RPS, hot.RPS, sc.RSSAfterMiB)
 	return nil
+}
+
+// medianWindow is the window of median requests/s.
+func medianWindow(ws []window) window {
+	s := slices.Clone(ws)
+	slices.SortFunc(s, func(a, b window) int { return cmp.Compare(a.RPS, b.RPS) })
+	return s[len(s)/2]
 }
 
 func (b *bench) windowWarm(ctx context.Context, t *target, conns int, cookies []string, warm time.Duration) (window, error) {

@@ -35,6 +35,9 @@ type bench struct {
 	issuer  string
 	env     []string // GATEHOUSE_* shared by every gatehouse
 	targets []*target
+	// scaled is a second redis-cache gatehouse with its own Redis, filled
+	// with many sessions and measured alternately with the first (scale).
+	scaled  *target
 	redises []*redisServer
 	procs   []*child
 	up      *child // the upstream
@@ -121,6 +124,7 @@ func (b *bench) start(ctx context.Context) error {
 		{"memory", []string{"GATEHOUSE_SESSION_STORE=memory"}},
 		{"redis-cache", []string{"GATEHOUSE_SESSION_STORE=redis"}}, // client_cache default 1m
 		{"redis-nocache", []string{"GATEHOUSE_SESSION_STORE=redis", "GATEHOUSE_SESSION_REDIS_CLIENT_CACHE=0"}},
+		{scaledName, []string{"GATEHOUSE_SESSION_STORE=redis"}},
 	}
 	_, redisErr := exec.LookPath("redis-server")
 	var redirects []string
@@ -149,6 +153,10 @@ func (b *bench) start(ctx context.Context) error {
 		}
 		t.url = "http://" + t.proc.addrs[0]
 		redirects = append(redirects, t.url+"/oauth2/callback")
+		if s.name == scaledName {
+			b.scaled = t
+			continue
+		}
 		b.targets = append(b.targets, t)
 	}
 
@@ -163,7 +171,11 @@ func (b *bench) start(ctx context.Context) error {
 	go func() { _ = idpSrv.Serve(idpLn) }()
 	go func() { <-ctx.Done(); _ = idpSrv.Close() }()
 
-	for _, t := range b.targets[1:] {
+	gates := b.targets[1:]
+	if b.scaled != nil {
+		gates = append(slices.Clone(gates), b.scaled)
+	}
+	for _, t := range gates {
 		if err := waitReady(ctx, "http://"+t.proc.addrs[1]+"/readyz"); err != nil {
 			return fmt.Errorf("%s: %w (log: %s)", t.name, err, t.proc.log)
 		}
@@ -179,6 +191,9 @@ func (b *bench) start(ctx context.Context) error {
 	}
 	return nil
 }
+
+// scaledName is the gatehouse of the scale measurement.
+const scaledName = "redis-cache-scale"
 
 // benchClientSecret is the provider's client secret: a local, throwaway value.
 const benchClientSecret = "gatehouse-bench-client-secret"

@@ -50,6 +50,7 @@ func cloneJSON(v any) any {
 // The zero value and nil decode without caching.
 type DecodeCache struct {
 	max       int
+	decode    func(raw string, s *Session) error
 	mu        sync.Mutex
 	cur, prev map[string]*decoded
 }
@@ -60,9 +61,10 @@ type decoded struct {
 	s   *Session
 }
 
-// NewDecodeCache returns a cache of about max records; max <= 0 disables it.
-func NewDecodeCache(max int) *DecodeCache {
-	return &DecodeCache{max: max}
+// NewDecodeCache returns a cache of about max records (max <= 0 disables
+// it) that decodes them with decode (nil: the record is the Session as JSON).
+func NewDecodeCache(max int, decode func(raw string, s *Session) error) *DecodeCache {
+	return &DecodeCache{max: max, decode: decode}
 }
 
 // Decode returns a fresh copy of the session that raw, the record stored
@@ -82,7 +84,13 @@ func (c *DecodeCache) Decode(id, raw string) (*Session, error) {
 		}
 	}
 	var s Session
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+	var err error
+	if c != nil && c.decode != nil {
+		err = c.decode(raw, &s)
+	} else {
+		err = json.Unmarshal([]byte(raw), &s)
+	}
+	if err != nil {
 		return nil, err
 	}
 	s.ID = id

@@ -61,8 +61,8 @@ func TestDecodeCache(t *testing.T) {
 		name  string
 		cache *DecodeCache
 	}{
-		{"cache", NewDecodeCache(100)},
-		{"disabled", NewDecodeCache(0)},
+		{"cache", NewDecodeCache(100, nil)},
+		{"disabled", NewDecodeCache(0, nil)},
 		{"nil", nil},
 	}
 	for _, tt := range tests {
@@ -90,7 +90,7 @@ func TestDecodeCache(t *testing.T) {
 }
 
 func TestDecodeCacheIsBounded(t *testing.T) {
-	c := NewDecodeCache(10)
+	c := NewDecodeCache(10, nil)
 	raw, _ := json.Marshal(sampleSession())
 	for i := range 100 {
 		if _, err := c.Decode(string(rune('a'+i%26))+string(rune('0'+i/26)), string(raw)); err != nil {

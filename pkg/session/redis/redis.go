@@ -5,7 +5,6 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -65,7 +64,7 @@ func New(opts Options, logger *zap.Logger) (*Store, error) {
 		logger:   logger,
 		conn:     &conn{opt: opts.clientOption(tlsCfg), logger: logger},
 		metrics:  m,
-		decoded:  session.NewDecodeCache(decodeCacheSize),
+		decoded:  session.NewDecodeCache(decodeCacheSize, decodeRecord),
 	}, nil
 }
 
@@ -130,7 +129,7 @@ func (s *Store) write(ctx context.Context, op string, sess *session.Session, ttl
 	if err != nil {
 		return fmt.Errorf("redis session store: %s: %w", op, err)
 	}
-	data, err := json.Marshal(sess)
+	data, err := encodeRecord(sess)
 	if err != nil {
 		return fmt.Errorf("redis session store: encode session: %w", err)
 	}
