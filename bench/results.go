@@ -90,6 +90,7 @@ type results struct {
 	Login           *loginResult  `json:"login_round_trip,omitempty"`
 	Memory          *memoryResult `json:"redis_memory_per_session,omitempty"`
 	Scale           *scaleResult  `json:"scale,omitempty"`
+	Errors          []string      `json:"errors,omitempty"`
 }
 
 func (r *results) describe(o options, pin pinning) {
@@ -238,6 +239,9 @@ func (r *results) markdown() string {
 		p("- Redis memory per session (MEMORY USAGE of the session key and its index keys, right after one real login): %d bytes %v "+
 			"(c: the login's one-time state, not counted; it expires after 10 min); tokens: ID %d, access %d, refresh %d bytes, sealed %d bytes.\n",
 			m.PerSession, m.ByKind, m.IDTokenBytes, m.AccessTokenBytes, m.RefreshTokenBytes, m.SealedBytes)
+	}
+	for _, e := range r.Errors {
+		p("- FAILED: %s\n", e)
 	}
 	if s := r.Scale; s != nil {
 		p("- %d live sessions (written through the Redis store, realistic sizes), %s, %d conns: Redis used_memory %.0f bytes/session; "+

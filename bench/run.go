@@ -75,9 +75,7 @@ func run(ctx context.Context, o options) error {
 			}
 		}
 	}
-	if err := b.extras(ctx); err != nil {
-		return err
-	}
+	b.extras(ctx)
 	b.res.summarize()
 	fmt.Print(b.res.markdown())
 	if o.jsonPath != "" {
@@ -85,6 +83,9 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "bench: results written to %s\n", o.jsonPath)
+	}
+	if len(b.res.Errors) > 0 {
+		return fmt.Errorf("%d measurements failed", len(b.res.Errors))
 	}
 	return nil
 }

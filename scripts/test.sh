@@ -48,3 +48,10 @@ go vet ./...
 
 echo "==> go test"
 go test -race -count=1 -timeout 15m ./...
+
+# The load benchmark in its smoke mode (a few seconds): proves it still runs,
+# measures nothing worth reading.
+echo "==> bench smoke (go run ./bench -smoke)"
+bench_out=$(mktemp -d)
+go run ./bench -smoke -json "$bench_out/bench.json"
+rm -rf "$bench_out"
