@@ -34,6 +34,7 @@ type cookieJar struct {
 	sessions    *cookie.Codec
 	logins      *cookie.Codec
 	maxAge      time.Duration
+	refs        *refCache // verified session cookie values (refcache.go)
 }
 
 func newCookieJar(cfg *config.Config) (cookieJar, error) {
@@ -53,6 +54,7 @@ func newCookieJar(cfg *config.Config) (cookieJar, error) {
 		sessions:    sessions,
 		logins:      logins,
 		maxAge:      cfg.Session.AbsoluteTimeout,
+		refs:        newRefCache(time.Now),
 	}, nil
 }
 
@@ -62,12 +64,15 @@ func newCookieJar(cfg *config.Config) (cookieJar, error) {
 func (j cookieJar) sessionRefs(r *http.Request) []sessionRef {
 	var refs []sessionRef
 	for _, c := range r.CookiesNamed(j.sessionName) {
-		var ref sessionRef
-		if j.sessions.Decode(j.sessionName, c.Value, &ref) == nil && ref.ID != "" {
+		if ref, ok := j.refs.decode(c.Value, j.decodeRef); ok {
 			refs = append(refs, ref)
 		}
 	}
 	return refs
+}
+
+func (j cookieJar) decodeRef(value string, ref *sessionRef) error {
+	return j.sessions.Decode(j.sessionName, value, ref)
 }
 
 func (j cookieJar) setSession(w http.ResponseWriter, ref sessionRef) error {
@@ -163,4 +168,35 @@ func (j cookieJar) isOwnCookie(name string) bool {
 		}
 	}
 	return false
+}
+
+// SessionCookie returns the session cookie a browser holds for session id
+// with token key, exactly as the login sets it. It is for tools that create
+// sessions in the store directly (the load benchmark seeds 100k of them); the
+// request path never calls it.
+func SessionCookie(cfg *config.Config, id string, key []byte) (*http.Cookie, error) {
+	j, err := newCookieJar(cfg)
+	if err != nil {
+		return nil, err
+	}
+	value, err := j.sessions.Encode(j.sessionName, sessionRef{ID: id, Key: key})
+	if err != nil {
+		return nil, err
+	}
+	return j.cookie(j.sessionName, value, int(j.maxAge/time.Second)), nil
+}
+
+// ParseSessionCookie is SessionCookie's inverse: the session id and token key
+// a session cookie value carries (the benchmark reads its real login's token
+// sizes with it).
+func ParseSessionCookie(cfg *config.Config, value string) (id string, key []byte, err error) {
+	j, err := newCookieJar(cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	var ref sessionRef
+	if err := j.sessions.Decode(j.sessionName, value, &ref); err != nil {
+		return "", nil, err
+	}
+	return ref.ID, ref.Key, nil
 }

@@ -78,12 +78,29 @@ func (s stripper) trusts(r *http.Request) bool {
 // strip deletes every identity header, and the forwarding headers unless the
 // peer is trusted.
 func (s stripper) strip(h http.Header, trustedPeer bool) {
+	var buf [64]byte // folds typical names without allocating
 	for name := range h {
-		folded := foldHeaderName(name)
-		if s.always[folded] || (!trustedPeer && s.forwarding[folded]) {
+		folded := appendFolded(buf[:0], name)
+		if s.always[string(folded)] || (!trustedPeer && s.forwarding[string(folded)]) {
 			delete(h, name)
 		}
 	}
+}
+
+// appendFolded appends foldHeaderName(name) to b, for ASCII names (a
+// non-ASCII byte is copied unchanged, and such a name is in no list).
+func appendFolded(b []byte, name string) []byte {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		case c == '_':
+			c = '-'
+		}
+		b = append(b, c)
+	}
+	return b
 }
 
 func peerAddr(r *http.Request) (netip.Addr, bool) {
@@ -97,13 +114,14 @@ func peerAddr(r *http.Request) (netip.Addr, bool) {
 // removeOwnCookies drops gatehouse's cookies from the Cookie header: the
 // upstream has no use for them and must not be able to leak them.
 func removeOwnCookies(h http.Header, own func(name string) bool) {
-	lines := h.Values("Cookie")
+	lines := h["Cookie"]
 	if len(lines) == 0 {
 		return
 	}
-	var kept []string
+	var kept strings.Builder
+	kept.Grow(len(lines[0]))
 	for _, line := range lines {
-		for _, part := range strings.Split(line, ";") {
+		for part := range strings.SplitSeq(line, ";") {
 			part = strings.TrimSpace(part)
 			if part == "" {
 				continue
@@ -112,12 +130,15 @@ func removeOwnCookies(h http.Header, own func(name string) bool) {
 			if own(strings.TrimSpace(name)) {
 				continue
 			}
-			kept = append(kept, part)
+			if kept.Len() > 0 {
+				kept.WriteString("; ")
+			}
+			kept.WriteString(part)
 		}
 	}
-	if len(kept) == 0 {
-		h.Del("Cookie")
+	if kept.Len() == 0 {
+		delete(h, "Cookie")
 		return
 	}
-	h.Set("Cookie", strings.Join(kept, "; "))
+	h["Cookie"] = []string{kept.String()}
 }

@@ -70,20 +70,26 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 		h.strip.strip(pr.Out.Header, trusted)
 		removeOwnCookies(pr.Out.Header, h.cookies.isOwnCookie)
 
+		// Values share one array held by the request state: a Set per
+		// header would allocate each time.
+		v, out := &st.forwarded, pr.Out.Header
 		if trusted {
 			pr.SetXForwarded() // appends the peer to the trusted chain
 		} else {
 			if peer, ok := peerAddr(pr.In); ok {
-				pr.Out.Header.Set("X-Forwarded-For", peer.String())
+				v[0] = peer.String()
+				out["X-Forwarded-For"] = v[0:1:1]
 			}
-			pr.Out.Header.Set("X-Forwarded-Host", pr.In.Host)
-			proto := "http"
+			v[1] = pr.In.Host
+			out["X-Forwarded-Host"] = v[1:2:2]
+			v[2] = "http"
 			if pr.In.TLS != nil {
-				proto = "https"
+				v[2] = "https"
 			}
-			pr.Out.Header.Set("X-Forwarded-Proto", proto)
+			out["X-Forwarded-Proto"] = v[2:3:3]
 		}
-		pr.Out.Header.Set("X-Request-Id", st.id)
+		v[3] = st.id
+		out["X-Request-Id"] = v[3:4:4]
 		if h.cfg.Bearer.Enabled && !h.cfg.Bearer.PassAuthorizationHeader {
 			if _, ok := bearerToken(pr.Out); ok {
 				pr.Out.Header.Del("Authorization")

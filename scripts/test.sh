@@ -150,3 +150,9 @@ if [[ $fuzztime != 0 ]]; then
     echo "$out" | tail -n 1
   done
 fi
+# The load benchmark in its smoke mode (a few seconds): proves it still runs,
+# measures nothing worth reading.
+echo "==> bench smoke (go run ./bench -smoke)"
+bench_out=$(mktemp -d)
+go run ./bench -smoke -json "$bench_out/bench.json"
+rm -rf "$bench_out"

@@ -116,12 +116,12 @@ func serve(args, env []string, stderr io.Writer) int {
 		printConfigErrors(stderr, err)
 		return 1
 	}
-	logger, err := logging.New(cfg.Log.Level, cfg.Log.Format)
+	logger, err := logging.NewWith(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, FlushInterval: cfg.Log.FlushInterval})
 	if err != nil {
 		fmt.Fprintln(stderr, "gatehouse:", err)
 		return 1
 	}
-	defer func() { _ = logger.Sync() }()
+	defer func() { _ = logger.Sync() }() // flushes the buffered lines
 	srv, err := server.New(cfg, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "gatehouse:", err)

@@ -355,6 +355,10 @@ type Log struct {
 	Level string `mapstructure:"level"`
 	// Format is json or console (key log.format, default "json").
 	Format string `mapstructure:"format"`
+	// FlushInterval buffers log output and writes it at least this often,
+	// instead of one write per line; 0 writes every line at once (key
+	// log.flush_interval, default 1s, at most 1m).
+	FlushInterval time.Duration `mapstructure:"flush_interval"`
 }
 
 // defaults returns a Config holding every default that does not depend on
@@ -405,7 +409,7 @@ func defaults() *Config {
 			IdleTimeout:       120 * time.Second,
 			ShutdownTimeout:   30 * time.Second,
 		},
-		Log: Log{Level: "info", Format: "json"},
+		Log: Log{Level: "info", Format: "json", FlushInterval: time.Second},
 	}
 }
 

@@ -141,7 +141,7 @@ func TestLoadDefaults(t *testing.T) {
 			IdleTimeout:       120 * time.Second,
 			ShutdownTimeout:   30 * time.Second,
 		},
-		Log: Log{Level: "info", Format: "json"},
+		Log: Log{Level: "info", Format: "json", FlushInterval: time.Second},
 	}
 	want.Session.Redis.ClientCache = time.Minute
 	if !reflect.DeepEqual(c, want) {
@@ -322,8 +322,9 @@ func TestLoadErrors(t *testing.T) {
 				"server.idle_timeout: must be greater than 0",
 				"server.shutdown_timeout: must be greater than 0",
 			}},
-		{name: "log", yaml: "log:\n  level: verbose\n  format: text\n",
-			want: []string{`log.level: "verbose" is not one of debug, info, warn, error`, `log.format: "text" is not one of json, console`}},
+		{name: "log", yaml: "log:\n  level: verbose\n  format: text\n  flush_interval: 2m\n",
+			want: []string{`log.level: "verbose" is not one of debug, info, warn, error`, `log.format: "text" is not one of json, console`,
+				"log.flush_interval: 2m0s is not between 0 and 1m"}},
 		{name: "every problem is reported", yaml: "sesion: {}\nlisten: nope\nsession:\n  idle_timeout: abc\n  redis:\n    adress: x\n",
 			env: map[string]string{"GATEHOUSE_OIDC_CLIENT_ID": ""},
 			want: []string{

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/pkg/identity/keys"
 )
@@ -81,6 +82,9 @@ func (c *Config) validate(skip map[string]bool) []error {
 	case "json", "console":
 	default:
 		errs.add("log.format", "%q is not one of json, console", c.Log.Format)
+	}
+	if c.Log.FlushInterval < 0 || c.Log.FlushInterval > time.Minute {
+		errs.add("log.flush_interval", "%s is not between 0 and 1m", c.Log.FlushInterval)
 	}
 	return errs
 }

@@ -39,16 +39,20 @@ type AssertionOptions struct {
 type Asserter struct {
 	opts AssertionOptions
 
-	mu    sync.Mutex
-	cache map[string]*cached // by session.HashID
-	lru   *list.List         // of *cached, most recently used first
+	mu sync.Mutex
+	// cache is keyed by session id: hashing it (for the sid claim) on every
+	// request cost more than the rest of a cache hit. The process holds the
+	// ids anyway (the session store's caches are keyed by them).
+	cache map[string]*cached
+	lru   *list.List // of *cached, most recently used first
 
 	truncated atomic.Uint64
 }
 
 // cached is one session's current assertion and the identity it states.
 type cached struct {
-	sid       string
+	id        string // the session id (cache key)
+	sid       string // session.HashID(id), the sid claim
 	identity  claims // iat/exp zero: the identity fingerprint
 	token     string
 	refreshAt time.Time
@@ -103,11 +107,10 @@ func (a *Asserter) TruncatedSessions() uint64 { return a.truncated.Load() }
 // the session has no cached assertion, its identity changed, or less than half
 // of the cached one's lifetime remains.
 func (a *Asserter) Assertion(s *session.Session) (string, error) {
-	sid := session.HashID(s.ID)
 	now := a.opts.Now()
 
 	a.mu.Lock()
-	e := a.cache[sid]
+	e := a.cache[s.ID]
 	if e != nil && now.Before(e.refreshAt) && e.identity.sameIdentity(s) {
 		a.lru.MoveToFront(e.elem)
 		token := e.token
@@ -118,6 +121,7 @@ func (a *Asserter) Assertion(s *session.Session) (string, error) {
 
 	// Sign outside the lock: two concurrent requests of one session may both
 	// sign once, which is cheaper than making every session wait for another.
+	sid := session.HashID(s.ID)
 	c := a.identityOf(s, sid)
 	token, groupsCut, err := a.sign(c, now)
 	if err != nil {
@@ -131,16 +135,16 @@ func (a *Asserter) Assertion(s *session.Session) (string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	warned := false
-	if old := a.cache[sid]; old != nil {
+	if old := a.cache[s.ID]; old != nil {
 		warned = old.warned
 		a.lru.Remove(old.elem)
 	}
-	e = &cached{sid: sid, identity: c, token: token, refreshAt: now.Add(a.opts.TTL / 2), warned: warned || cut}
+	e = &cached{id: s.ID, sid: sid, identity: c, token: token, refreshAt: now.Add(a.opts.TTL / 2), warned: warned || cut}
 	e.elem = a.lru.PushFront(e)
-	a.cache[sid] = e
+	a.cache[s.ID] = e
 	for a.lru.Len() > a.opts.CacheSize {
 		oldest := a.lru.Remove(a.lru.Back()).(*cached)
-		delete(a.cache, oldest.sid)
+		delete(a.cache, oldest.id)
 	}
 	if cut && !warned {
 		a.truncated.Add(1)

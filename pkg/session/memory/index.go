@@ -2,8 +2,6 @@ package memory
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
@@ -88,12 +86,7 @@ func (s *Store) collect(op string, pick func() []string) ([]*session.Session, er
 			s.removeLocked(id)
 			continue
 		}
-		var sess session.Session
-		if err := json.Unmarshal(e.data, &sess); err != nil {
-			return nil, fmt.Errorf("memory session store: decode session: %w", err)
-		}
-		sess.ID = id
-		out = append(out, &sess)
+		out = append(out, e.sess.Clone())
 	}
 	return out, nil
 }

@@ -23,9 +23,10 @@ var errClosed = errors.New("memory session store: closed")
 
 var _ session.Backend = (*Store)(nil)
 
-// Store keeps sessions in a map. Records are stored as JSON, exactly as the Redis
-// store keeps them, so that a value behaves the same in both (Extra numbers come
-// back as float64) and no caller can alias the stored copy.
+// Store keeps sessions in a map. Each record goes through JSON once on write,
+// exactly as the Redis store keeps it, so that a value behaves the same in
+// both (Extra numbers come back as float64); it is kept decoded, and every
+// read returns a deep copy, so no caller can alias the stored one.
 type Store struct {
 	// now is the clock; tests may replace it before first use.
 	now func() time.Time
@@ -41,7 +42,7 @@ type Store struct {
 }
 
 type entry struct {
-	data    []byte
+	sess    *session.Session // never changed once stored; readers clone it
 	expires time.Time
 	// subject and sid name the index entries that point at this session.
 	subject, sid string
@@ -76,13 +77,7 @@ func (s *Store) Load(_ context.Context, id string) (*session.Session, error) {
 	if !ok {
 		return nil, session.ErrNotFound
 	}
-	var out session.Session
-	if err := json.Unmarshal(e.data, &out); err != nil {
-		// Only our own Save wrote this; failing here is a bug, not a miss.
-		return nil, fmt.Errorf("memory session store: decode session: %w", err)
-	}
-	out.ID = id
-	return &out, nil
+	return e.sess.Clone(), nil
 }
 
 // Save writes the session under sess.ID for ttl, replacing any previous one.
@@ -107,6 +102,11 @@ func (s *Store) write(op string, sess *session.Session, ttl time.Duration, onlyI
 	if err != nil {
 		return fmt.Errorf("memory session store: encode session: %w", err)
 	}
+	stored := &session.Session{}
+	if err := json.Unmarshal(data, stored); err != nil {
+		return fmt.Errorf("memory session store: decode session: %w", err)
+	}
+	stored.ID = sess.ID
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -120,7 +120,7 @@ func (s *Store) write(op string, sess *session.Session, ttl time.Duration, onlyI
 		}
 	}
 	s.removeLocked(sess.ID) // its subject or sid may have changed
-	s.sessions[sess.ID] = entry{data: data, expires: now.Add(ttl), subject: sess.Subject, sid: sess.IDPSessionID}
+	s.sessions[sess.ID] = entry{sess: stored, expires: now.Add(ttl), subject: sess.Subject, sid: sess.IDPSessionID}
 	s.indexLocked(sess.ID, sess.Subject, sess.IDPSessionID)
 	return nil
 }

@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -157,7 +156,7 @@ func (s *Store) loadMany(ctx context.Context, op string, ids []string, index str
 			cmds[i] = cl.B().Get().Key(s.sessionKey(id)).Build()
 		}
 		for i, res := range cl.DoMulti(ctx, cmds...) {
-			data, err := res.AsBytes()
+			data, err := res.ToString()
 			if rueidis.IsRedisNil(err) {
 				stale = append(stale, ids[i])
 				continue
@@ -166,7 +165,7 @@ func (s *Store) loadMany(ctx context.Context, op string, ids []string, index str
 				return err
 			}
 			var sess session.Session
-			if err := json.Unmarshal(data, &sess); err != nil {
+			if err := decodeRecord(data, &sess); err != nil {
 				s.logger.Warn("unreadable session record; skipped", zap.String("session", session.HashID(ids[i])), zap.Error(err))
 				continue
 			}
@@ -204,8 +203,11 @@ func (s *Store) deleteIDs(ctx context.Context, op string, ids []string) ([]strin
 			}
 		}
 		var unindex rueidis.Commands
+		for _, id := range ids {
+			s.decoded.Forget(id)
+		}
 		for i, res := range cl.DoMulti(ctx, cmds...)[:len(ids)] {
-			data, err := res.AsBytes()
+			data, err := res.ToString()
 			if rueidis.IsRedisNil(err) {
 				continue
 			}
@@ -214,7 +216,7 @@ func (s *Store) deleteIDs(ctx context.Context, op string, ids []string) ([]strin
 			}
 			deleted = append(deleted, ids[i])
 			var sess session.Session
-			if json.Unmarshal(data, &sess) != nil {
+			if decodeRecord(data, &sess) != nil {
 				continue // unreadable: its index entries expire with their score
 			}
 			unindex = append(unindex, cl.B().Zrem().Key(s.subjectKey(sess.Subject)).Member(ids[i]).Build())

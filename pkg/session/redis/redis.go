@@ -5,7 +5,6 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -27,6 +26,9 @@ type Store struct {
 	logger   *zap.Logger
 	conn     *conn
 	metrics  *metrics
+	// decoded spares steady-state reads the JSON decoding of a record they
+	// decoded before (the bytes are still read from Redis or its cache).
+	decoded *session.DecodeCache
 }
 
 // New validates opts and returns a store. It does not contact Redis: an
@@ -62,8 +64,13 @@ func New(opts Options, logger *zap.Logger) (*Store, error) {
 		logger:   logger,
 		conn:     &conn{opt: opts.clientOption(tlsCfg), logger: logger},
 		metrics:  m,
+		decoded:  session.NewDecodeCache(decodeCacheSize, decodeRecord),
 	}, nil
 }
+
+// decodeCacheSize bounds the decoded records kept (about 3 KiB each with
+// typical tokens): the sessions active within a few minutes on one replica.
+const decodeCacheSize = 10000
 
 func (s *Store) sessionKey(id string) string { return s.prefix + "s:" + id }
 func (s *Store) claimKey(key string) string  { return s.prefix + "c:" + key }
@@ -86,22 +93,21 @@ func (s *Store) Load(ctx context.Context, id string) (*session.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := res.AsBytes()
+	data, err := res.ToString() // no copy: with the cache on, the cached string itself
 	if rueidis.IsRedisNil(err) {
 		return nil, session.ErrNotFound
 	}
 	if err != nil {
 		return nil, unavailable("load", err)
 	}
-	var out session.Session
-	if err := json.Unmarshal(data, &out); err != nil {
+	out, err := s.decoded.Decode(id, data)
+	if err != nil {
 		// A record we cannot read is as good as no session: the user logs in
 		// again instead of getting a 500 on every request.
 		s.logger.Warn("unreadable session record; treating as not found", zap.Error(err))
 		return nil, session.ErrNotFound
 	}
-	out.ID = id
-	return &out, nil
+	return out, nil
 }
 
 // Save writes the session under s.ID for ttl, replacing any previous record.
@@ -123,7 +129,7 @@ func (s *Store) write(ctx context.Context, op string, sess *session.Session, ttl
 	if err != nil {
 		return fmt.Errorf("redis session store: %s: %w", op, err)
 	}
-	data, err := json.Marshal(sess)
+	data, err := encodeRecord(sess)
 	if err != nil {
 		return fmt.Errorf("redis session store: encode session: %w", err)
 	}

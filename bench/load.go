@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// loadSpec is one measured window: conns keep-alive connections, each
+// sending GETs back to back for duration after a warmup.
+type loadSpec struct {
+	url        string
+	conns      int
+	warmup     time.Duration
+	duration   time.Duration
+	wantStatus int
+	// cookies are sent round-robin across requests; none sends no cookie.
+	cookies []string
+}
+
+// loadResult is what the load generator saw in the measured part.
+type loadResult struct {
+	Requests int64
+	Errors   int64 // transport errors and unexpected statuses
+	Seconds  float64
+	RPS      float64
+	P50, P99 time.Duration
+}
+
+// newLoadClient is a client with one keep-alive connection per worker that
+// never follows redirects (a 302 is the answer being measured).
+func newLoadClient(conns int) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:               nil,
+			MaxIdleConns:        conns,
+			MaxIdleConnsPerHost: conns,
+			MaxConnsPerHost:     conns,
+			DisableCompression:  true,
+			IdleConnTimeout:     time.Minute,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// runLoad drives spec and calls measure(true) when the measured part starts
+// and measure(false) when it ends (to read CPU and Redis counters exactly
+// around it).
+func runLoad(ctx context.Context, spec loadSpec, around func(start bool)) (loadResult, error) {
+	client := newLoadClient(spec.conns)
+	defer client.CloseIdleConnections()
+
+	var (
+		measuring atomic.Bool
+		stop      atomic.Bool
+		next      atomic.Uint64
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		all       []time.Duration
+		requests  atomic.Int64
+		errs      atomic.Int64
+		firstErr  atomic.Value
+	)
+	for range spec.conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat := make([]time.Duration, 0, 1<<16)
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, spec.url, nil)
+			if err != nil {
+				firstErr.CompareAndSwap(nil, err)
+				return
+			}
+			// A browser's navigation: not logged in, it is redirected to log
+			// in (an API client would get 401).
+			req.Header.Set("Accept", "text/html")
+			for !stop.Load() {
+				if len(spec.cookies) > 0 {
+					req.Header.Set("Cookie", spec.cookies[next.Add(1)%uint64(len(spec.cookies))])
+				}
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				ok := err == nil
+				if ok {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					ok = resp.StatusCode == spec.wantStatus
+					if !ok {
+						firstErr.CompareAndSwap(nil, fmt.Errorf("status %d, want %d", resp.StatusCode, spec.wantStatus))
+					}
+				} else {
+					firstErr.CompareAndSwap(nil, err)
+				}
+				d := time.Since(t0)
+				if measuring.Load() {
+					if ok {
+						requests.Add(1)
+						lat = append(lat, d)
+					} else {
+						errs.Add(1)
+					}
+				}
+				if ctx.Err() != nil {
+					return
+				}
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		}()
+	}
+
+	sleep(ctx, spec.warmup)
+	around(true)
+	measuring.Store(true)
+	start := time.Now()
+	sleep(ctx, spec.duration)
+	measuring.Store(false)
+	elapsed := time.Since(start)
+	around(false)
+	stop.Store(true)
+	wg.Wait()
+
+	res := loadResult{Requests: requests.Load(), Errors: errs.Load(), Seconds: elapsed.Seconds()}
+	res.RPS = float64(res.Requests) / res.Seconds
+	if len(all) > 0 {
+		slices.Sort(all)
+		res.P50 = all[len(all)/2]
+		res.P99 = all[len(all)*99/100]
+	}
+	if res.Requests == 0 {
+		err, _ := firstErr.Load().(error)
+		return res, fmt.Errorf("no successful request to %s: %w", spec.url, err)
+	}
+	if res.Errors > 0 {
+		err, _ := firstErr.Load().(error)
+		return res, fmt.Errorf("%d failed requests to %s (first: %w)", res.Errors, spec.url, err)
+	}
+	return res, ctx.Err()
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
+	"time"
+
+	"github.com/gatehouse/gatehouse/pkg/config"
+	"github.com/gatehouse/gatehouse/pkg/logging"
+	"github.com/gatehouse/gatehouse/pkg/server"
+)
+
+// The benchmark runs every server in a process of its own, so that the CPU
+// time the kernel accounts to a process (/proc/PID/stat) is exactly that
+// server's: the bench process itself only generates load. A child prints one
+// line "ready ADDR [OPS_ADDR]" on stdout once it listens, then serves until
+// it is killed.
+
+// profileEnv names the file a proxy child writes its CPU profile to (set by
+// -profile).
+const profileEnv = "GATEHOUSE_BENCH_CPUPROFILE"
+
+// upstreamBody is the upstream's response: 1 KiB, the size the issue's
+// field figures used.
+var upstreamBody = bytes.Repeat([]byte("gatehouse benchmark upstream 1 KiB body.\n"), 25)[:1024]
+
+// runRole runs the child named role; it returns only on error.
+func runRole(role, upstream string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if path := os.Getenv(profileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	switch role {
+	case "upstream":
+		fmt.Printf("ready %s\n", ln.Addr())
+		return serve(ctx, ln, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = w.Write(upstreamBody)
+		}))
+	case "bare":
+		target, err := url.Parse(upstream)
+		if err != nil {
+			return err
+		}
+		rp := httputil.NewSingleHostReverseProxy(target)
+		rp.Transport = bareTransport()
+		fmt.Printf("ready %s\n", ln.Addr())
+		return serve(ctx, ln, rp)
+	case "gatehouse":
+		return runGatehouse(ctx, ln)
+	}
+	return fmt.Errorf("unknown role %q", role)
+}
+
+// bareTransport is the baseline's transport: Go's defaults, except as many
+// idle upstream connections as gatehouse keeps (proxy/upstream.go). With
+// Go's default of two idle connections per host, a bare proxy under load
+// opens a new TCP connection for most requests and reaches about half its
+// throughput; that would flatter gatehouse.
+func bareTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	t.MaxIdleConns = 1024
+	t.MaxIdleConnsPerHost = 256
+	return t
+}
+
+func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
+
+// runGatehouse runs gatehouse's real server (pkg/server, as `gatehouse run`
+// does) configured by the GATEHOUSE_* environment the parent passes. Its
+// public URL is its own listener, known only here.
+func runGatehouse(ctx context.Context, ln net.Listener) error {
+	ops, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	env := append(os.Environ(), "GATEHOUSE_PUBLIC_URL=http://"+ln.Addr().String())
+	cfg, err := config.Load("", env)
+	if err != nil {
+		return err
+	}
+	logger, err := logging.NewWith(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, FlushInterval: cfg.Log.FlushInterval})
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = logger.Sync() }()
+	fmt.Printf("ready %s %s\n", ln.Addr(), ops.Addr())
+	return srv.Serve(ctx, ln, ops)
+}

@@ -1,0 +1,104 @@
+package session
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func sampleSession() *Session {
+	now := time.Now().UTC().Truncate(time.Second)
+	return &Session{
+		ID: "id-1", Subject: "alice", Email: "alice@example.com", Groups: []string{"admins", "staff"},
+		Extra:     map[string]any{"dept": "ops", "roles": []any{"a", map[string]any{"b": 1.0}}},
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour),
+		Sealed: []byte{1, 2, 3},
+	}
+}
+
+func TestCloneIsDeep(t *testing.T) {
+	orig := sampleSession()
+	want := sampleSession()
+	c := orig.Clone()
+	if !reflect.DeepEqual(c, orig) {
+		t.Fatalf("Clone = %+v, want %+v", c, orig)
+	}
+	c.Groups[0] = "x"
+	c.Sealed[0] = 9
+	c.Extra["dept"] = "x"
+	c.Extra["roles"].([]any)[0] = "x"
+	c.Extra["roles"].([]any)[1].(map[string]any)["b"] = 2.0
+	if !reflect.DeepEqual(orig, want) {
+		t.Fatalf("changing the clone changed the original: %+v", orig)
+	}
+}
+
+// TestCloneCoversEveryReferenceField fails when a field that can alias
+// (slice, map, pointer, interface) is added to Session without Clone
+// copying it.
+func TestCloneCoversEveryReferenceField(t *testing.T) {
+	handled := map[string]bool{"Groups": true, "Extra": true, "Sealed": true}
+	typ := reflect.TypeFor[Session]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		switch f.Type.Kind() {
+		case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Interface:
+			if !handled[f.Name] {
+				t.Errorf("Session.%s (%s) is not deep-copied by Clone", f.Name, f.Type)
+			}
+		}
+	}
+}
+
+func TestDecodeCache(t *testing.T) {
+	s := sampleSession()
+	raw1, _ := json.Marshal(s)
+	s.Groups = []string{"staff"}
+	raw2, _ := json.Marshal(s)
+
+	tests := []struct {
+		name  string
+		cache *DecodeCache
+	}{
+		{"cache", NewDecodeCache(100, nil)},
+		{"disabled", NewDecodeCache(0, nil)},
+		{"nil", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for round := range 2 { // the second round is answered from the cache
+				got, err := tt.cache.Decode("id-1", string(raw1))
+				if err != nil || got.ID != "id-1" || !reflect.DeepEqual(got.Groups, []string{"admins", "staff"}) {
+					t.Fatalf("round %d: Decode = %+v, %v", round, got, err)
+				}
+				got.Groups[0] = "mutated" // must not reach the cached copy
+				got.Extra["roles"].([]any)[0] = "mutated"
+			}
+			// The record changed in the store (e.g. a refresh or a policy
+			// change): the new bytes win over the cached decoding.
+			got, err := tt.cache.Decode("id-1", string(raw2))
+			if err != nil || !reflect.DeepEqual(got.Groups, []string{"staff"}) {
+				t.Fatalf("after rewrite: Decode = %+v, %v", got, err)
+			}
+			if _, err := tt.cache.Decode("id-2", "{broken"); err == nil {
+				t.Fatal("Decode of a broken record = nil error")
+			}
+			tt.cache.Forget("id-1")
+		})
+	}
+}
+
+func TestDecodeCacheIsBounded(t *testing.T) {
+	c := NewDecodeCache(10, nil)
+	raw, _ := json.Marshal(sampleSession())
+	for i := range 100 {
+		if _, err := c.Decode(string(rune('a'+i%26))+string(rune('0'+i/26)), string(raw)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := c.Len(); n > 10 {
+		t.Fatalf("Len = %d after 100 ids, want at most 10", n)
+	}
+	c.Forget("nothing")
+}
