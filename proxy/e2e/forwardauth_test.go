@@ -122,7 +122,9 @@ func TestForwardAuthIgnoresUntrustedPeerHeaders(t *testing.T) {
 }
 
 func TestForwardAuthStoreDownIs503(t *testing.T) {
-	g := startGate(t, withStore("redis"))
+	// No client-side cache: the check right after the stop must reach Redis
+	// (see TestStoreOutageIs503AndRecovers).
+	g := startGate(t, withStore("redis"), withEnv("GATEHOUSE_SESSION_REDIS_CLIENT_CACHE=0"))
 	b := newBrowser(t)
 	b.loginAlice(g)
 	if resp := authGet(t, g, "/oauth2/auth", b.sessionCookie(g)); resp.StatusCode != 202 {

@@ -202,7 +202,11 @@ func TestTamperedCookieIsNotLoggedIn(t *testing.T) {
 }
 
 func TestStoreOutageIs503AndRecovers(t *testing.T) {
-	g := startGate(t, withStore("redis"))
+	// Without the client-side cache, so that the very first request after the
+	// stop must reach Redis (with it, a session read just before may still be
+	// answered from the cache until the client sees the connection drop;
+	// TestOutageUnderLoadFailsClosed covers that case).
+	g := startGate(t, withStore("redis"), withEnv("GATEHOUSE_SESSION_REDIS_CLIENT_CACHE=0"))
 	b := newBrowser(t)
 	b.loginAlice(g)
 	if resp := b.navigate(g.URL + "/"); resp.StatusCode != http.StatusOK {
