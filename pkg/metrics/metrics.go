@@ -9,6 +9,7 @@ package metrics
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -99,6 +100,19 @@ type Metrics struct {
 	sessionsDeleted  *prometheus.CounterVec
 	upstreamDuration *prometheus.HistogramVec
 	storeDuration    *prometheus.HistogramVec
+
+	// The children every request touches, resolved once: WithLabelValues
+	// hashes the labels and takes a lock on each call.
+	requestsBy map[Outcome]prometheus.Counter
+	// Index: status class 1…5, 0 for "error". Resolved on first use, so a
+	// class appears in the output only once it has been seen.
+	upstreamClass [6]lazyObserver
+}
+
+// lazyObserver is a histogram child resolved once, on first use.
+type lazyObserver struct {
+	once sync.Once
+	obs  prometheus.Observer
 }
 
 // New creates the collectors and registers them on reg. Every known label
@@ -159,8 +173,9 @@ func New(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.requests, m.loginsStarted, m.loginsCompleted, m.loginsFailed, m.refreshes,
 		m.logouts, m.logoutSessions, m.logoutRejected, m.sessionsCreated, m.sessionsDeleted, m.upstreamDuration, m.storeDuration)
+	m.requestsBy = make(map[Outcome]prometheus.Counter, len(allOutcomes))
 	for _, v := range allOutcomes {
-		m.requests.WithLabelValues(string(v))
+		m.requestsBy[v] = m.requests.WithLabelValues(string(v))
 	}
 	for _, v := range allLoginFailures {
 		m.loginsFailed.WithLabelValues(string(v))
@@ -194,9 +209,14 @@ func RegisterReadiness(reg prometheus.Registerer, ready func() bool) {
 
 // Request counts one request for the protected application.
 func (m *Metrics) Request(o Outcome) {
-	if m != nil {
-		m.requests.WithLabelValues(string(o)).Inc()
+	if m == nil {
+		return
 	}
+	if c, ok := m.requestsBy[o]; ok {
+		c.Inc()
+		return
+	}
+	m.requests.WithLabelValues(string(o)).Inc()
 }
 
 // LoginStarted counts a redirect to the identity provider.
@@ -264,14 +284,25 @@ func (m *Metrics) ObserveUpstream(status int, err error, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.upstreamDuration.WithLabelValues(statusClass(status, err)).Observe(d.Seconds())
+	class := statusClass(status, err)
+	c := &m.upstreamClass[class]
+	c.once.Do(func() { c.obs = m.upstreamDuration.WithLabelValues(classLabel(class)) })
+	c.obs.Observe(d.Seconds())
 }
 
-func statusClass(status int, err error) string {
-	switch {
-	case err != nil || status < 100 || status > 599:
-		return "error"
-	default:
-		return strconv.Itoa(status/100) + "xx"
+// statusClass is the index into upstreamClass: 1 to 5 for 1xx to 5xx, 0 for
+// an error or a status outside 100–599.
+func statusClass(status int, err error) int {
+	if err != nil || status < 100 || status > 599 {
+		return 0
 	}
+	return status / 100
+}
+
+// classLabel is the "code" label of an upstreamClass index.
+func classLabel(class int) string {
+	if class == 0 {
+		return "error"
+	}
+	return strconv.Itoa(class) + "xx"
 }

@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,7 +13,26 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
 	cache    *prometheus.CounterVec
+
+	// Children for the request path's calls, resolved once on first use:
+	// WithLabelValues hashes the labels and takes a lock on every call. A
+	// series still appears only once it has been seen.
+	durationBy map[string]*lazyObserver // the Store methods' ops
+	cacheBy    [2]lazyCounter           // miss, hit
 }
+
+type lazyObserver struct {
+	once sync.Once
+	obs  prometheus.Observer
+}
+
+type lazyCounter struct {
+	once sync.Once
+	c    prometheus.Counter
+}
+
+// requestPathOps are the ops with a pre-resolved duration child.
+var requestPathOps = []string{"load", "save", "update", "delete", "claim", "ping"}
 
 // newMetrics registers the series on reg; a nil reg yields working but
 // unregistered collectors, so the store never has to check.
@@ -39,6 +59,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help:      "Session reads through the client-side cache, by result (hit: answered from memory; miss: fetched from Redis). Hit ratio = hit / sum.",
 		}, []string{"result"}),
 	}
+	m.durationBy = make(map[string]*lazyObserver, len(requestPathOps))
+	for _, op := range requestPathOps {
+		m.durationBy[op] = &lazyObserver{}
+	}
 	if reg == nil {
 		return m, nil
 	}
@@ -51,16 +75,24 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 func (m *metrics) observe(op string, start time.Time, err error) {
-	m.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
+	d := time.Since(start).Seconds()
+	if l := m.durationBy[op]; l != nil {
+		l.once.Do(func() { l.obs = m.duration.WithLabelValues(op) })
+		l.obs.Observe(d)
+	} else {
+		m.duration.WithLabelValues(op).Observe(d)
+	}
 	if err != nil {
 		m.errors.WithLabelValues(op).Inc()
 	}
 }
 
 func (m *metrics) cacheRead(hit bool) {
-	result := "miss"
+	i, result := 0, "miss"
 	if hit {
-		result = "hit"
+		i, result = 1, "hit"
 	}
-	m.cache.WithLabelValues(result).Inc()
+	l := &m.cacheBy[i]
+	l.once.Do(func() { l.c = m.cache.WithLabelValues(result) })
+	l.c.Inc()
 }
