@@ -44,7 +44,8 @@ func (h *Handler) authenticate(r *http.Request) (*authenticated, error) {
 	// With several session cookies (e.g. one set for a parent domain by
 	// another app), the first that names a live session wins: header order is
 	// the browser's, so the choice is deterministic and never mixes identities.
-	for _, ref := range h.cookies.sessionRefs(r) {
+	var buf [2]sessionRef // one cookie is the rule; no allocation for two
+	for _, ref := range h.cookies.sessionRefs(buf[:0], r) {
 		s, err := h.store.Load(r.Context(), ref.ID)
 		if errors.Is(err, session.ErrNotFound) {
 			continue

@@ -167,7 +167,7 @@ func BenchmarkHotPath(b *testing.B) {
 		r := p.request()
 		b.ReportAllocs()
 		for b.Loop() {
-			if refs := p.h.cookies.sessionRefs(r); len(refs) != 1 {
+			if refs := p.h.cookies.sessionRefs(nil, r); len(refs) != 1 {
 				b.Fatal("no session ref")
 			}
 		}

@@ -58,11 +58,10 @@ func newCookieJar(cfg *config.Config) (cookieJar, error) {
 	}, nil
 }
 
-// sessionRefs decodes every session cookie the request carries, in header
-// order. Values that do not decode are skipped: a broken cookie means "not
-// logged in", never an error.
-func (j cookieJar) sessionRefs(r *http.Request) []sessionRef {
-	var refs []sessionRef
+// sessionRefs appends every session cookie the request carries to refs, in
+// header order. Values that do not decode are skipped: a broken cookie means
+// "not logged in", never an error.
+func (j cookieJar) sessionRefs(refs []sessionRef, r *http.Request) []sessionRef {
 	for _, c := range r.CookiesNamed(j.sessionName) {
 		if ref, ok := j.refs.decode(c.Value, j.decodeRef); ok {
 			refs = append(refs, ref)

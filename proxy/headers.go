@@ -103,6 +103,18 @@ func appendFolded(b []byte, name string) []byte {
 	return b
 }
 
+// peerString is peer.String(), taken from remoteAddr without a copy when it
+// is written there the same way: IPv4 has one textual form (ParseAddr
+// refuses leading zeros and short forms).
+func peerString(remoteAddr string, peer netip.Addr) string {
+	if host, _, ok := strings.Cut(remoteAddr, ":"); ok && peer.Is4() {
+		if a, err := netip.ParseAddr(host); err == nil && a == peer {
+			return host
+		}
+	}
+	return peer.String()
+}
+
 func peerAddr(r *http.Request) (netip.Addr, bool) {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
@@ -112,8 +124,9 @@ func peerAddr(r *http.Request) (netip.Addr, bool) {
 }
 
 // removeOwnCookies drops gatehouse's cookies from the Cookie header: the
-// upstream has no use for them and must not be able to leak them.
-func removeOwnCookies(h http.Header, own func(name string) bool) {
+// upstream has no use for them and must not be able to leak them. The kept
+// line is stored in line, which becomes the header's value.
+func removeOwnCookies(h http.Header, own func(name string) bool, line *[1]string) {
 	lines := h["Cookie"]
 	if len(lines) == 0 {
 		return
@@ -140,5 +153,6 @@ func removeOwnCookies(h http.Header, own func(name string) bool) {
 		delete(h, "Cookie")
 		return
 	}
-	h["Cookie"] = []string{kept.String()}
+	line[0] = kept.String()
+	h["Cookie"] = line[:]
 }

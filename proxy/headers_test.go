@@ -40,10 +40,26 @@ func TestRemoveOwnCookies(t *testing.T) {
 			if tt.in != nil {
 				h["Cookie"] = tt.in
 			}
-			removeOwnCookies(h, own)
+			removeOwnCookies(h, own, new([1]string))
 			if got := h["Cookie"]; !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Cookie = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestPeerStringIsAddrString(t *testing.T) {
+	for _, remote := range []string{
+		"127.0.0.1:50000", "10.1.2.3:1", "[::1]:443", "[::ffff:192.0.2.7]:80",
+		"[fe80::1%eth0]:8080", "[2001:db8:0:0::1]:1",
+	} {
+		r := &http.Request{RemoteAddr: remote}
+		peer, ok := peerAddr(r)
+		if !ok {
+			t.Fatalf("%s: not parsed", remote)
+		}
+		if got, want := peerString(remote, peer), peer.String(); got != want {
+			t.Errorf("%s: %q, want %q", remote, got, want)
+		}
 	}
 }

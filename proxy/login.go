@@ -130,7 +130,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	h.metrics.SessionCreated()
 	// A login replaces whatever session this browser had (no fixation, no leftovers).
-	for _, old := range h.cookies.sessionRefs(r) {
+	for _, old := range h.cookies.sessionRefs(nil, r) {
 		if err := h.store.Delete(r.Context(), old.ID); err != nil {
 			h.logger.Warn("delete replaced session", zap.String("session", session.HashID(old.ID)), zap.Error(err))
 		} else {

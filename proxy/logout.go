@@ -112,7 +112,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 // cannot answer it stops with the error, and the caller keeps the cookie so
 // that a retry can finish.
 func (h *Handler) endBrowserSessions(r *http.Request) (idToken string, ended int, err error) {
-	for _, ref := range h.cookies.sessionRefs(r) {
+	for _, ref := range h.cookies.sessionRefs(nil, r) {
 		s, err := h.store.Load(r.Context(), ref.ID)
 		if errors.Is(err, session.ErrNotFound) {
 			continue

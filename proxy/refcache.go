@@ -58,7 +58,14 @@ func (c *refCache) decode(value string, decode func(value string, ref *sessionRe
 	if ok && now.Sub(e.verified) < refCacheTTL {
 		return e.ref, true
 	}
+	return c.verify(value, key, now, decode)
+}
 
+// verify decodes a value the cache does not hold and remembers it. Apart
+// from decode, so that a cache hit does not allocate the sessionRef that
+// decode writes into.
+func (c *refCache) verify(value string, key [sha256.Size]byte, now time.Time, decode func(value string, ref *sessionRef) error) (sessionRef, bool) {
+	var ref sessionRef
 	if decode(value, &ref) != nil || ref.ID == "" {
 		return sessionRef{}, false
 	}

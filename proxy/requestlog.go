@@ -21,8 +21,11 @@ type requestState struct {
 	// idValue is the X-Request-Id header value on the way out.
 	idValue [1]string
 	// forwarded backs the values of the forwarding headers set upstream
-	// (upstream.go), saving an allocation per header.
-	forwarded [4]string
+	// (upstream.go), saving an allocation per header; cookie the upstream's
+	// Cookie line, cacheControl the no-store added to the response.
+	forwarded    [4]string
+	cookie       [1]string
+	cacheControl [1]string
 }
 
 type requestStateKey struct{}

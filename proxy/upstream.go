@@ -61,8 +61,10 @@ func (p *bufferPool) Put(b []byte) {
 // again after logout (TestRealBrowserLoginAndLogout). An upstream's own
 // Cache-Control is left alone.
 func noStoreForUser(resp *http.Response) error {
-	if requestStateFrom(resp.Request.Context()).auth != nil && resp.Header.Get("Cache-Control") == "" {
-		resp.Header.Set("Cache-Control", "no-store")
+	st := requestStateFrom(resp.Request.Context())
+	if st.auth != nil && len(resp.Header["Cache-Control"]) == 0 {
+		st.cacheControl[0] = "no-store"
+		resp.Header["Cache-Control"] = st.cacheControl[:]
 	}
 	return nil
 }
@@ -95,7 +97,7 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 		pr.Out.Host = pr.In.Host
 
 		h.strip.strip(pr.Out.Header, trusted)
-		removeOwnCookies(pr.Out.Header, h.cookies.isOwnCookie)
+		removeOwnCookies(pr.Out.Header, h.cookies.isOwnCookie, &st.cookie)
 
 		// Values share one array held by the request state: a Set per
 		// header would allocate each time.
@@ -104,7 +106,7 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 			pr.SetXForwarded() // appends the peer to the trusted chain
 		} else {
 			if peer, ok := peerAddr(pr.In); ok {
-				v[0] = peer.String()
+				v[0] = peerString(pr.In.RemoteAddr, peer)
 				out["X-Forwarded-For"] = v[0:1:1]
 			}
 			v[1] = pr.In.Host

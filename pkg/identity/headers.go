@@ -55,13 +55,17 @@ func (m *Mapper) Names() []string {
 // comma-joined and trimmed from the end when the total would exceed the cap;
 // truncated reports that this happened.
 func (m *Mapper) Headers(s *session.Session) (out []Header, truncated bool) {
-	out = make([]Header, 0, len(m.headers))
+	return m.AppendHeaders(make([]Header, 0, len(m.headers)), s)
+}
+
+// AppendHeaders is Headers appending to dst, so that a caller with a buffer
+// of its own (the request path) allocates no slice.
+func (m *Mapper) AppendHeaders(dst []Header, s *session.Session) (out []Header, truncated bool) {
+	out = dst
 	budget := m.maxBytes
-	var lists []mapping
 	for _, h := range m.headers {
 		if _, ok := listClaim(s, h.claim); ok {
-			lists = append(lists, h) // lists go last: they grow without bound
-			continue
+			continue // lists go last, below: they grow without bound
 		}
 		v := Sanitize(scalarClaim(s, h.claim))
 		if v == "" {
@@ -74,8 +78,11 @@ func (m *Mapper) Headers(s *session.Session) (out []Header, truncated bool) {
 			truncated = true
 		}
 	}
-	for _, h := range lists {
-		items, _ := listClaim(s, h.claim)
+	for _, h := range m.headers {
+		items, ok := listClaim(s, h.claim)
+		if !ok {
+			continue
+		}
 		v, cut := joinWithin(items, budget-len(h.name))
 		truncated = truncated || cut
 		if v != "" {
@@ -89,7 +96,23 @@ func (m *Mapper) Headers(s *session.Session) (out []Header, truncated bool) {
 // joinWithin comma-joins the sanitised items, stopping before the result would
 // exceed room bytes.
 func joinWithin(items []string, room int) (joined string, cut bool) {
+	switch len(items) {
+	case 0:
+		return "", false
+	case 1:
+		// One item needs no copy.
+		item := strings.TrimSpace(Sanitize(items[0]))
+		if len(item) > room {
+			return "", item != ""
+		}
+		return item, false
+	}
 	var b strings.Builder
+	size := len(items) - 1 // an upper bound: one allocation for typical lists
+	for _, item := range items {
+		size += len(item)
+	}
+	b.Grow(min(size, max(room, 0)))
 	for _, item := range items {
 		item = strings.TrimSpace(Sanitize(item))
 		if item == "" {
