@@ -82,7 +82,7 @@ func TestAssertionKeys(t *testing.T) {
 		{"algorithm", map[string]string{"GATEHOUSE_IDENTITY_ASSERTION_ALGORITHM": "RS256"},
 			[]string{`identity.assertion.algorithm: "RS256" is not one of ES256, EdDSA, HS256`}},
 		{"not PEM", map[string]string{"GATEHOUSE_IDENTITY_ASSERTION_KEYS": "not a key"},
-			[]string{"identity.assertion.keys[0]: holds no PEM block (expected -----BEGIN PRIVATE KEY-----)"}},
+			[]string{`identity.assertion.keys[0]: holds no PEM block (expected a "PRIVATE KEY" or "EC PRIVATE KEY" block)`}},
 		{"RSA", map[string]string{"GATEHOUSE_IDENTITY_ASSERTION_KEYS": es + rsaPEM},
 			[]string{"identity.assertion.keys[0]: PEM block 2 (PRIVATE KEY): unsupported key: *rsa.PrivateKey (only P-256 and Ed25519 keys)"}},
 		{"P-384", map[string]string{"GATEHOUSE_IDENTITY_ASSERTION_KEYS": p384PEM},

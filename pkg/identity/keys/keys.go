@@ -73,7 +73,7 @@ func Parse(text string) ([]Key, error) {
 		out = append(out, k)
 	}
 	if len(out) == 0 {
-		return nil, errors.New("holds no PEM block (expected -----BEGIN PRIVATE KEY-----)")
+		return nil, errors.New(`holds no PEM block (expected a "PRIVATE KEY" or "EC PRIVATE KEY" block)`)
 	}
 	return out, nil
 }
