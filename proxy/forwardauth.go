@@ -133,7 +133,7 @@ func (h *Handler) originalRequest(r *http.Request) (originalRequest, error) {
 			uri += "?" + r.URL.RawQuery
 		}
 	}
-	if !h.strip.trusts(r) {
+	if !requestStateFrom(r.Context()).trustedPeer {
 		if uri != "" {
 			h.logger.Warn("forward-auth: original URI from a peer not in trusted_proxies ignored; the path is treated as unknown",
 				zap.String("peer", r.RemoteAddr))

@@ -16,6 +16,8 @@ import (
 type requestState struct {
 	id   string
 	auth *authenticated
+	// trustedPeer: the peer is in trusted_proxies (decided once per request).
+	trustedPeer bool
 	// Allocated with the state, so a request costs one allocation fewer:
 	rec statusRecorder
 	// idValue is the X-Request-Id header value on the way out.
@@ -44,7 +46,7 @@ func requestStateFrom(ctx context.Context) *requestState {
 // Never the query (it may hold codes), never a header value.
 func withRequestLog(logger *zap.Logger, trustedPeer bool, w http.ResponseWriter, r *http.Request, next http.HandlerFunc) {
 	started := time.Now()
-	st := &requestState{id: requestID(r, trustedPeer)}
+	st := &requestState{id: requestID(r, trustedPeer), trustedPeer: trustedPeer}
 	st.idValue[0] = st.id
 	w.Header()["X-Request-Id"] = st.idValue[:]
 	rec := &st.rec

@@ -1,11 +1,13 @@
 package proxy
 
 import (
+	"cmp"
 	"errors"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -90,7 +92,7 @@ func newTransport() *http.Transport {
 func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 	return func(pr *httputil.ProxyRequest) {
 		st := requestStateFrom(pr.In.Context())
-		trusted := h.strip.trusts(pr.In)
+		trusted := st.trustedPeer
 
 		pr.SetURL(target)
 		// Legacy apps build absolute links from Host: keep the one the browser used.
@@ -102,21 +104,30 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 		// Values share one array held by the request state: a Set per
 		// header would allocate each time.
 		v, out := &st.forwarded, pr.Out.Header
-		if trusted {
-			pr.SetXForwarded() // appends the peer to the trusted chain
-		} else {
-			if peer, ok := peerAddr(pr.In); ok {
-				v[0] = peerString(pr.In.RemoteAddr, peer)
-				out["X-Forwarded-For"] = v[0:1:1]
-			}
-			v[1] = pr.In.Host
-			out["X-Forwarded-Host"] = v[1:2:2]
-			v[2] = "http"
-			if pr.In.TLS != nil {
-				v[2] = "https"
-			}
-			out["X-Forwarded-Proto"] = v[2:3:3]
+		if peer, ok := peerAddr(pr.In); ok {
+			v[0] = peerString(pr.In.RemoteAddr, peer)
 		}
+		v[1] = pr.In.Host
+		v[2] = "http"
+		if pr.In.TLS != nil {
+			v[2] = "https"
+		}
+		if trusted {
+			// ReverseProxy removed these from the outgoing request before
+			// Rewrite: a trusted proxy's chain, host and scheme come from the
+			// incoming one, and the chain is extended by that proxy's address.
+			in := pr.In.Header
+			if chain := strings.Join(in.Values("X-Forwarded-For"), ", "); chain != "" {
+				v[0] = chain + ", " + v[0]
+			}
+			v[1] = cmp.Or(in.Get("X-Forwarded-Host"), v[1])
+			v[2] = cmp.Or(in.Get("X-Forwarded-Proto"), v[2])
+		}
+		if v[0] != "" {
+			out["X-Forwarded-For"] = v[0:1:1]
+		}
+		out["X-Forwarded-Host"] = v[1:2:2]
+		out["X-Forwarded-Proto"] = v[2:3:3]
 		v[3] = st.id
 		out["X-Request-Id"] = v[3:4:4]
 		if h.cfg.Bearer.Enabled && !h.cfg.Bearer.PassAuthorizationHeader {

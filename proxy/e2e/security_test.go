@@ -331,3 +331,41 @@ func TestStreamingAndUpgradePassThrough(t *testing.T) {
 		}
 	})
 }
+
+// TestTrustedProxyHeaders: from a peer in trusted_proxies the forwarding
+// chain, scheme and request id are kept (the chain extended by the peer), but
+// identity headers are still replaced; from a peer outside the list the same
+// headers are gatehouse's own.
+func TestTrustedProxyHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		trusted                string
+		wantFor, wantProto, id string
+	}{
+		{"127.0.0.1", "203.0.113.7, 127.0.0.1", "https", "edge-abc-123"},
+		{"10.0.0.0/8", "127.0.0.1", "http", ""},
+	} {
+		t.Run(tc.trusted, func(t *testing.T) {
+			g := startGate(t, withEnv("GATEHOUSE_TRUSTED_PROXIES="+tc.trusted))
+			b := newBrowser(t)
+			b.loginAlice(g)
+			resp := b.navigate(g.URL+"/", "X-Forwarded-For", "203.0.113.7", "X-Forwarded-Proto", "https",
+				"X-Request-Id", "edge-abc-123", "X-Forwarded-User", "admin")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status %d", resp.StatusCode)
+			}
+			got := g.Upstream.last(t).Header
+			if v := got.Get("X-Forwarded-For"); v != tc.wantFor {
+				t.Errorf("X-Forwarded-For = %q, want %q", v, tc.wantFor)
+			}
+			if v := got.Get("X-Forwarded-Proto"); v != tc.wantProto {
+				t.Errorf("X-Forwarded-Proto = %q, want %q", v, tc.wantProto)
+			}
+			if id := got.Get("X-Request-Id"); (tc.id != "" && id != tc.id) || (tc.id == "" && id == "edge-abc-123") {
+				t.Errorf("X-Request-Id = %q", id)
+			}
+			if v := headerValues(got, "X-Forwarded-User"); len(v) != 1 || v[0] != testidp.Alice.ID {
+				t.Errorf("X-Forwarded-User = %q: a trusted proxy must not set identity", v)
+			}
+		})
+	}
+}
