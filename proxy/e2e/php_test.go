@@ -147,6 +147,15 @@ func TestPHPVerifierBehindGatehouse(t *testing.T) {
 				strings.Join(id.Groups, ",") != "admins,staff" || id.Sid == "" {
 				t.Fatalf("PHP behind gatehouse: status %d, identity %+v", resp.StatusCode, id)
 			}
+			if tc.name == "HS256" {
+				// The shared secret is never published, in any encoding.
+				jwks := readAll(t, b.api(g.URL+"/oauth2/jwks.json"))
+				for _, leak := range []string{`"oct"`, hmacSecret, base64.RawURLEncoding.EncodeToString([]byte(hmacSecret))} {
+					if strings.Contains(jwks, leak) {
+						t.Fatalf("the JWKS publishes the HS256 secret (%q): %s", leak, jwks)
+					}
+				}
+			}
 
 			// Straight to PHP, past gatehouse: no or forged assertions get 401.
 			direct := func(assertion string) (int, string) {
