@@ -13,9 +13,10 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
 
-// outageLogEvery spaces the "store unavailable" errors: during an outage every
-// request fails the same way, and one line per request would flood the log.
-const outageLogEvery = 10 * time.Second
+// repeatLogEvery spaces messages that every request may repeat: during a store
+// outage every request fails the same way, and a client can send the same
+// ignored header at will; one line per request would flood the log.
+const repeatLogEvery = 10 * time.Second
 
 // touchInterval bounds how often the sliding idle timeout is written back:
 // steady-state requests read the session and write nothing. A short
@@ -115,15 +116,19 @@ func (h *Handler) sessionTTL(s *session.Session) time.Duration {
 // logged in, so it is neither let through nor sent to log in again (which
 // would loop).
 func (h *Handler) storeUnavailable(w http.ResponseWriter, r *http.Request, err error) {
-	h.outageLog.Error("session store unavailable (logged at most every 10s)", zap.String("path", r.URL.Path), zap.Error(err))
+	h.logStoreOutage(r, err)
 	h.fail(w, r, http.StatusServiceUnavailable, "Service unavailable",
 		"The login service cannot reach its session store. Please try again in a moment.")
 }
 
-// newOutageLogger samples logger: the first entry of each message per
-// outageLogEvery is written, the rest are dropped.
-func newOutageLogger(logger *zap.Logger) *zap.Logger {
+func (h *Handler) logStoreOutage(r *http.Request, err error) {
+	h.repeatLog.Error("session store unavailable (logged at most every 10s)", zap.String("path", r.URL.Path), zap.Error(err))
+}
+
+// newRepeatLogger samples logger: the first entry of each message per
+// repeatLogEvery is written, the rest are dropped.
+func newRepeatLogger(logger *zap.Logger) *zap.Logger {
 	return logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-		return zapcore.NewSamplerWithOptions(c, outageLogEvery, 1, 0)
+		return zapcore.NewSamplerWithOptions(c, repeatLogEvery, 1, 0)
 	}))
 }

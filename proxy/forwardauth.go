@@ -135,7 +135,7 @@ func (h *Handler) originalRequest(r *http.Request) (originalRequest, error) {
 	}
 	if !requestStateFrom(r.Context()).trustedPeer {
 		if uri != "" {
-			h.logger.Warn("forward-auth: original URI from a peer not in trusted_proxies ignored; the path is treated as unknown",
+			h.repeatLog.Warn("forward-auth: original URI from a peer not in trusted_proxies ignored; the path is treated as unknown (logged at most every 10s)",
 				zap.String("peer", r.RemoteAddr))
 		}
 		return originalRequest{}, nil

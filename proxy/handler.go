@@ -46,8 +46,8 @@ type Handler struct {
 	paths    paths
 	policy   *authz.Policy
 	now      func() time.Time
-	// outageLog logs store outages at most once per interval (authenticate.go).
-	outageLog *zap.Logger
+	// repeatLog writes each message at most once per interval (authenticate.go).
+	repeatLog *zap.Logger
 	// accessLog writes the per-request line (requestlog.go).
 	accessLog *zap.Logger
 }
@@ -100,7 +100,7 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *
 	if h.policy, err = authz.New(cfg.Authorization); err != nil {
 		return nil, err
 	}
-	h.outageLog = newOutageLogger(logger)
+	h.repeatLog = newRepeatLogger(logger)
 	// The caller of every access line is the same line of requestlog.go;
 	// looking it up (runtime.Callers) was a sizeable part of the line's cost.
 	h.accessLog = logger.WithOptions(zap.WithCaller(false))

@@ -162,7 +162,7 @@ func (h *Handler) frontchannelLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	ended, err := h.store.DeleteByIDPSession(r.Context(), sid)
 	if err != nil {
-		h.outageLog.Error("session store unavailable (logged at most every 10s)", zap.String("path", r.URL.Path), zap.Error(err))
+		h.logStoreOutage(r, err)
 		h.frontchannelPage(w, http.StatusServiceUnavailable)
 		return
 	}

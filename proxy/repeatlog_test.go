@@ -10,7 +10,7 @@ import (
 
 func TestOutageLoggerIsRateLimited(t *testing.T) {
 	core, logs := observer.New(zap.InfoLevel)
-	log := newOutageLogger(zap.New(core))
+	log := newRepeatLogger(zap.New(core))
 	for range 500 {
 		log.Error("session store unavailable", zap.Error(errors.New("connection refused")))
 	}
