@@ -158,18 +158,12 @@ func (h *Hydra) CreateClient(t testing.TB, c Client) {
 // redirects to (the client's callback). The ID token carries email.
 func (h *Hydra) Login(t testing.TB, browser *http.Client, authURL, subject, email string) string {
 	t.Helper()
-	next := authURL
-	for range 20 {
-		loc := h.redirect(t, browser, next)
-		u, err := url.Parse(loc)
-		if err != nil {
-			t.Fatalf("hydratest: bad redirect %q", loc)
-		}
+	return h.follow(t, browser, authURL, "login", func(loc string, u *url.URL) (string, bool) {
 		switch {
 		case strings.HasPrefix(loc, h.loginURL+"?"):
-			next = h.accept(t, "login", u.Query().Get("login_challenge"), map[string]any{
+			return h.accept(t, "login", u.Query().Get("login_challenge"), map[string]any{
 				"subject": subject, "remember": true, "remember_for": 0,
-			})
+			}), false
 		case strings.HasPrefix(loc, h.consentURL+"?"):
 			challenge := u.Query().Get("consent_challenge")
 			var req struct {
@@ -177,19 +171,16 @@ func (h *Hydra) Login(t testing.TB, browser *http.Client, authURL, subject, emai
 				RequestedAudience []string `json:"requested_access_token_audience"`
 			}
 			h.admin(t, http.MethodGet, "/admin/oauth2/auth/requests/consent?consent_challenge="+url.QueryEscape(challenge), nil, &req)
-			next = h.accept(t, "consent", challenge, map[string]any{
+			return h.accept(t, "consent", challenge, map[string]any{
 				"grant_scope": req.RequestedScope, "grant_access_token_audience": req.RequestedAudience,
 				"remember": true, "remember_for": 0,
 				"session": map[string]any{"id_token": map[string]any{"email": email}},
-			})
+			}), false
 		case strings.HasPrefix(loc, h.Issuer):
-			next = loc // Hydra's own hops
-		default:
-			return loc
+			return loc, false // Hydra's own hops
 		}
-	}
-	t.Fatal("hydratest: login did not finish in 20 redirects")
-	return ""
+		return loc, true
+	})
 }
 
 // Logout takes the browser from a URL of Hydra's end_session endpoint
@@ -198,25 +189,36 @@ func (h *Hydra) Login(t testing.TB, browser *http.Client, authURL, subject, emai
 // before it answers that last redirect.
 func (h *Hydra) Logout(t testing.TB, browser *http.Client, endSessionURL string) string {
 	t.Helper()
-	next := endSessionURL
+	return h.follow(t, browser, endSessionURL, "logout", func(loc string, u *url.URL) (string, bool) {
+		switch {
+		case strings.HasPrefix(loc, h.logoutURL+"?"):
+			return h.accept(t, "logout", u.Query().Get("logout_challenge"), nil), false
+		case strings.HasPrefix(loc, h.Issuer+"oauth2/fallbacks/"):
+			return loc, true // Hydra's own "logged out" page: no post-logout URI was given
+		case strings.HasPrefix(loc, h.Issuer):
+			return loc, false
+		}
+		return loc, true
+	})
+}
+
+// follow requests start and then each URL step returns for the redirect it
+// got, until step says the walk is done; it returns that last Location.
+func (h *Hydra) follow(t testing.TB, browser *http.Client, start, what string, step func(loc string, u *url.URL) (next string, done bool)) string {
+	t.Helper()
+	next := start
 	for range 20 {
 		loc := h.redirect(t, browser, next)
 		u, err := url.Parse(loc)
 		if err != nil {
 			t.Fatalf("hydratest: bad redirect %q", loc)
 		}
-		switch {
-		case strings.HasPrefix(loc, h.logoutURL+"?"):
-			next = h.accept(t, "logout", u.Query().Get("logout_challenge"), nil)
-		case strings.HasPrefix(loc, h.Issuer+"oauth2/fallbacks/"):
-			return loc // Hydra's own "logged out" page: no post-logout URI was given
-		case strings.HasPrefix(loc, h.Issuer):
-			next = loc
-		default:
-			return loc
+		var done bool
+		if next, done = step(loc, u); done {
+			return next
 		}
 	}
-	t.Fatal("hydratest: logout did not finish in 20 redirects")
+	t.Fatalf("hydratest: %s did not finish in 20 redirects", what)
 	return ""
 }
 
