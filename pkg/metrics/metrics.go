@@ -120,46 +120,26 @@ type lazyObserver struct {
 // first event.
 func New(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "requests_total",
-			Help: "Requests for the protected application, by outcome.",
-		}, []string{"outcome"}),
-		loginsStarted: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "logins_started_total",
-			Help: "Logins started: redirects to the identity provider.",
-		}),
-		loginsCompleted: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "logins_completed_total",
-			Help: "Logins completed: callbacks that created a session.",
-		}),
-		loginsFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "logins_failed_total",
-			Help: "Login attempts that did not create a session, by reason.",
-		}, []string{"reason"}),
-		refreshes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "token_refreshes_total",
-			Help: "Access token refreshes with the refresh token, by result.",
-		}, []string{"result"}),
-		logouts: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "logouts_total",
-			Help: "Logouts handled, by kind.",
-		}, []string{"kind"}),
-		logoutSessions: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "logout_sessions_ended_total",
-			Help: "Sessions deleted by logouts, by kind.",
-		}, []string{"kind"}),
-		logoutRejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "logout_requests_rejected_total",
-			Help: "Back- and front-channel logout requests refused (400), by kind and reason (for example signature, iat_too_old, replayed).",
-		}, []string{"kind", "reason"}),
-		sessionsCreated: prometheus.NewCounter(prometheus.CounterOpts{
-			Namespace: namespace, Name: "sessions_created_total",
-			Help: "Sessions created (one per completed login).",
-		}),
-		sessionsDeleted: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Namespace: namespace, Name: "sessions_deleted_total",
-			Help: "Sessions deleted by gatehouse, by reason (sessions that expire in Redis by TTL are not seen).",
-		}, []string{"reason"}),
+		requests: counterVec("requests_total",
+			"Requests for the protected application, by outcome.", "outcome"),
+		loginsStarted: counter("logins_started_total",
+			"Logins started: redirects to the identity provider."),
+		loginsCompleted: counter("logins_completed_total",
+			"Logins completed: callbacks that created a session."),
+		loginsFailed: counterVec("logins_failed_total",
+			"Login attempts that did not create a session, by reason.", "reason"),
+		refreshes: counterVec("token_refreshes_total",
+			"Access token refreshes with the refresh token, by result.", "result"),
+		logouts: counterVec("logouts_total",
+			"Logouts handled, by kind.", "kind"),
+		logoutSessions: counterVec("logout_sessions_ended_total",
+			"Sessions deleted by logouts, by kind.", "kind"),
+		logoutRejected: counterVec("logout_requests_rejected_total",
+			"Back- and front-channel logout requests refused (400), by kind and reason (for example signature, iat_too_old, replayed).", "kind", "reason"),
+		sessionsCreated: counter("sessions_created_total",
+			"Sessions created (one per completed login)."),
+		sessionsDeleted: counterVec("sessions_deleted_total",
+			"Sessions deleted by gatehouse, by reason (sessions that expire in Redis by TTL are not seen).", "reason"),
 		upstreamDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace, Name: "upstream_request_duration_seconds",
 			Help:    "Time until the upstream's response headers, by status class (2xx…5xx, or error).",
@@ -191,6 +171,14 @@ func New(reg prometheus.Registerer) *Metrics {
 		m.sessionsDeleted.WithLabelValues(string(v))
 	}
 	return m
+}
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help})
+}
+
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: namespace, Name: name, Help: help}, labels)
 }
 
 // RegisterReadiness adds a gauge that reads ready() at every scrape: 1 when
