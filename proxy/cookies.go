@@ -62,12 +62,29 @@ func newCookieJar(cfg *config.Config) (cookieJar, error) {
 // header order. Values that do not decode are skipped: a broken cookie means
 // "not logged in", never an error.
 func (j cookieJar) sessionRefs(refs []sessionRef, r *http.Request) []sessionRef {
-	for _, c := range r.CookiesNamed(j.sessionName) {
-		if ref, ok := j.refs.decode(c.Value, j.decodeRef); ok {
-			refs = append(refs, ref)
+	for _, line := range r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			name, value, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if !ok || name != j.sessionName {
+				continue
+			}
+			if ref, ok := j.refs.decode(unquoteCookieValue(value), j.decodeRef); ok {
+				refs = append(refs, ref)
+			}
 		}
 	}
 	return refs
+}
+
+// unquoteCookieValue drops the double quotes a cookie value may be sent in
+// (RFC 6265), as net/http does. The session cookie is read here rather than
+// with Request.CookiesNamed, which builds a Cookie for every cookie of the
+// header on every request; a value that is not well-formed fails to decode.
+func unquoteCookieValue(v string) string {
+	if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+		return v[1 : len(v)-1]
+	}
+	return v
 }
 
 func (j cookieJar) decodeRef(value string, ref *sessionRef) error {

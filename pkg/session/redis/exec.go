@@ -11,8 +11,8 @@ import (
 // call, records the outcome and maps failures to session.ErrUnavailable.
 func (s *Store) exec(parent context.Context, op string, call func(context.Context, rueidis.Client) rueidis.RedisResult) (rueidis.RedisResult, error) {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(parent, s.timeout)
-	defer cancel()
+	ctx, release := withLazyDeadline(parent, start.Add(s.timeout), s.canceled)
+	defer release()
 	cl, err := s.conn.get(ctx)
 	if err != nil {
 		s.metrics.observe(op, start, err)

@@ -29,6 +29,9 @@ type Store struct {
 	// decoded spares steady-state reads the JSON decoding of a record they
 	// decoded before (the bytes are still read from Redis or its cache).
 	decoded *session.DecodeCache
+	// canceled is a context canceled at creation: what a call's deadline
+	// context becomes when the call ends before it was armed (deadline.go).
+	canceled context.Context
 }
 
 // New validates opts and returns a store. It does not contact Redis: an
@@ -57,7 +60,10 @@ func New(opts Options, logger *zap.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis session store: register metrics: %w", err)
 	}
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
 	return &Store{
+		canceled: canceled,
 		prefix:   opts.KeyPrefix,
 		timeout:  opts.Timeout,
 		cacheTTL: opts.ClientCache,

@@ -246,32 +246,46 @@ func TestCorruptRecordIsNotFound(t *testing.T) {
 	}
 }
 
+// TestTimeoutBoundsSlowRedis: a read that Redis does not answer fails within
+// the store's timeout, with the client-side cache on (the read misses it and
+// goes to Redis) and off.
 func TestTimeoutBoundsSlowRedis(t *testing.T) {
-	srv := redistest.Start(t)
-	s := newStore(t, srv.Addr(), "gatehouse:", nil)
-	if err := s.Ping(t.Context()); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name  string
+		cache time.Duration
+	}{{"client-cache", time.Minute}, {"no-cache", 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := redistest.Start(t)
+			s, err := New(Options{Addresses: []string{srv.Addr()}, KeyPrefix: "gatehouse:", Timeout: testTimeout, ClientCache: tc.cache}, zaptest.NewLogger(t))
+			if err != nil {
+				t.Fatalf("New: %v", err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			if err := s.Ping(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			// DEBUG SLEEP blocks the server, as an overloaded Redis would.
+			rc := rawClient(t, srv.Addr())
+			slept := make(chan error, 1)
+			go func() {
+				slept <- rc.Do(context.Background(), rc.B().Arbitrary("DEBUG", "SLEEP").Args("1.5").Build()).Error()
+			}()
+			time.Sleep(100 * time.Millisecond)
+			start := time.Now()
+			_, err = s.Load(t.Context(), "id")
+			if !errors.Is(err, session.ErrUnavailable) {
+				t.Fatalf("Load against a blocked Redis = %v, want ErrUnavailable", err)
+			}
+			if el := time.Since(start); el > testTimeout+500*time.Millisecond {
+				t.Fatalf("Load took %v, want about %v", el, testTimeout)
+			}
+			if err := <-slept; err != nil {
+				t.Fatalf("DEBUG SLEEP: %v", err)
+			}
+			// The late reply to the abandoned command must not poison the connection.
+			eventually(t, s)
+		})
 	}
-	// DEBUG SLEEP blocks the server, as an overloaded Redis would.
-	rc := rawClient(t, srv.Addr())
-	slept := make(chan error, 1)
-	go func() {
-		slept <- rc.Do(context.Background(), rc.B().Arbitrary("DEBUG", "SLEEP").Args("1.5").Build()).Error()
-	}()
-	time.Sleep(100 * time.Millisecond)
-	start := time.Now()
-	_, err := s.Load(t.Context(), "id")
-	if !errors.Is(err, session.ErrUnavailable) {
-		t.Fatalf("Load against a blocked Redis = %v, want ErrUnavailable", err)
-	}
-	if el := time.Since(start); el > testTimeout+500*time.Millisecond {
-		t.Fatalf("Load took %v, want about %v", el, testTimeout)
-	}
-	if err := <-slept; err != nil {
-		t.Fatalf("DEBUG SLEEP: %v", err)
-	}
-	// The late reply to the abandoned command must not poison the connection.
-	eventually(t, s)
 }
 
 func TestClosed(t *testing.T) {
