@@ -77,6 +77,10 @@ func (b *bench) scaleOf(ctx context.Context) error {
 		fmt.Fprintln(os.Stderr, "bench: no Redis: skipping the scale measurement")
 		return nil
 	}
+	if b.o.sessions <= 0 {
+		fmt.Fprintln(os.Stderr, "bench: -sessions 0: skipping the scale measurement")
+		return nil
+	}
 	return b.scale(ctx, base, b.scaled, slices.Max(b.o.conns))
 }
 

@@ -37,7 +37,11 @@ type summary struct {
 	P99Ratio float64 `json:"p99_ratio_to_bare"`
 	CPURatio float64 `json:"cpu_ratio_to_bare"`
 	AddedP50 float64 `json:"added_p50_us"`
-	Reps     int     `json:"reps"`
+	// Ratios to bare-identity, the bare proxy sending a copy of gatehouse's
+	// headers: what gatehouse's own work costs, the headers set apart.
+	RPSRatioIdentity float64 `json:"rps_ratio_to_bare_identity,omitempty"`
+	CPURatioIdentity float64 `json:"cpu_ratio_to_bare_identity,omitempty"`
+	Reps             int     `json:"reps"`
 }
 
 type loginResult struct {
@@ -171,6 +175,12 @@ func (r *results) summarize() {
 		if s.CPUPer10k > 0 && base.CPUPer10k > 0 {
 			s.CPURatio = s.CPUPer10k / base.CPUPer10k
 		}
+		if id := r.find(bareIdentityName, s.Conns); id != nil {
+			s.RPSRatioIdentity = s.RPS / id.RPS
+			if s.CPUPer10k > 0 && id.CPUPer10k > 0 {
+				s.CPURatioIdentity = s.CPUPer10k / id.CPUPer10k
+			}
+		}
 	}
 }
 
@@ -209,8 +219,8 @@ func (r *results) markdown() string {
 	p("## gatehouse vs bare httputil.ReverseProxy\n\n")
 	p("%s; %s, %d CPUs; %s windows after %s warmup, median of %d interleaved repetitions; upstream %.0f KiB.\n\n",
 		r.Setup.Method, r.Setup.GoVersion, r.Setup.CPUs, r.Setup.Duration, r.Setup.Warmup, r.Setup.Reps, r.Setup.UpstreamKB)
-	p("| config | conns | req/s | ×bare | p50 µs | +p50 µs | p99 µs | p99 ×bare | CPU s/10k req | CPU ×bare | upstream CPU s/10k | Redis cmds/req |\n")
-	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	p("| config | conns | req/s | ×bare | p50 µs | +p50 µs | p99 µs | p99 ×bare | CPU s/10k req | CPU ×bare | upstream CPU s/10k | Redis cmds/req | req/s ×bare-identity | CPU ×bare-identity |\n")
+	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range r.Summary {
 		cmds := "–"
 		if s.RedisCmdsPerReq != nil {
@@ -223,10 +233,19 @@ func (r *results) markdown() string {
 		if s.CPURatio > 0 {
 			cpuRatio = fmt.Sprintf("%.2f", s.CPURatio)
 		}
-		p("| %s | %d | %.0f | %.2f | %.0f | %+.0f | %.0f | %.2f | %s | %s | %.3f | %s |\n",
-			s.Config, s.Conns, s.RPS, s.RPSRatio, s.P50, s.AddedP50, s.P99, s.P99Ratio, cpu, cpuRatio, s.UpstreamCPUPer10k, cmds)
+		idRPS, idCPU := "–", "–"
+		if s.RPSRatioIdentity > 0 && s.Config != bareIdentityName {
+			idRPS = fmt.Sprintf("%.2f", s.RPSRatioIdentity)
+		}
+		if s.CPURatioIdentity > 0 && s.Config != bareIdentityName {
+			idCPU = fmt.Sprintf("%.2f", s.CPURatioIdentity)
+		}
+		p("| %s | %d | %.0f | %.2f | %.0f | %+.0f | %.0f | %.2f | %s | %s | %.3f | %s | %s | %s |\n",
+			s.Config, s.Conns, s.RPS, s.RPSRatio, s.P50, s.AddedP50, s.P99, s.P99Ratio, cpu, cpuRatio, s.UpstreamCPUPer10k, cmds, idRPS, idCPU)
 	}
-	p("\n")
+	p("\n- bare-identity is the bare proxy sending a fixed copy of the headers gatehouse sent upstream for the logged-in user " +
+		"(identity headers, assertion, X-Forwarded-Host/-Proto, X-Request-Id) and no Cookie: the cost of the headers themselves, " +
+		"on both sides of the upstream connection. The ×bare-identity columns are the cost of gatehouse's own work.\n")
 	if u := r.Unauthenticated; u != nil {
 		p("- Not logged in (302 to the provider), %s, %d conns: %.0f req/s, p50 %.0f µs, p99 %.0f µs, CPU %.3f s/10k req.\n",
 			u.Config, u.Conns, u.RPS, u.P50, u.P99, u.CPUPer10k)

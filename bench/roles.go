@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -56,7 +57,14 @@ func runRole(role, upstream string) error {
 	switch role {
 	case "upstream":
 		fmt.Printf("ready %s\n", ln.Addr())
-		return serve(ctx, ln, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		return serve(ctx, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == echoHeadersPath {
+				// What a proxy sent: how the bench copies gatehouse's
+				// headers into the bare-identity baseline.
+				w.Header().Set("Content-Type", "application/json")
+				_ = json.NewEncoder(w).Encode(r.Header)
+				return
+			}
 			w.Header().Set("Content-Type", "text/plain")
 			_, _ = w.Write(upstreamBody)
 		}))
@@ -68,12 +76,47 @@ func runRole(role, upstream string) error {
 		rp := httputil.NewSingleHostReverseProxy(target)
 		rp.Transport = bareTransport()
 		rp.BufferPool = &copyBuffers{}
+		if err := addFixedHeaders(rp, os.Getenv(fixedHeadersEnv)); err != nil {
+			return err
+		}
 		fmt.Printf("ready %s\n", ln.Addr())
 		return serve(ctx, ln, rp)
 	case "gatehouse":
 		return runGatehouse(ctx, ln)
 	}
 	return fmt.Errorf("unknown role %q", role)
+}
+
+// echoHeadersPath is the upstream path that answers with the request's
+// headers as JSON.
+const echoHeadersPath = "/bench-echo-headers"
+
+// fixedHeadersEnv carries, as JSON, the headers the bare-identity baseline
+// adds to every request.
+const fixedHeadersEnv = "GATEHOUSE_BENCH_FIXED_HEADERS"
+
+// addFixedHeaders makes rp send the headers in spec (JSON of an
+// http.Header; "" adds none) on every request, and drop the Cookie header as
+// gatehouse drops its own cookie. With gatehouse's headers copied in, this
+// baseline prices the identity headers themselves (writing them, and the
+// upstream parsing them) apart from the work gatehouse does to produce them.
+func addFixedHeaders(rp *httputil.ReverseProxy, spec string) error {
+	if spec == "" {
+		return nil
+	}
+	var fixed http.Header
+	if err := json.Unmarshal([]byte(spec), &fixed); err != nil {
+		return fmt.Errorf("%s: %w", fixedHeadersEnv, err)
+	}
+	director := rp.Director
+	rp.Director = func(r *http.Request) {
+		director(r)
+		delete(r.Header, "Cookie")
+		for k, v := range fixed {
+			r.Header[k] = v // never changed by the transport: shared safely
+		}
+	}
+	return nil
 }
 
 // bareTransport is the baseline's transport: Go's defaults, except as many

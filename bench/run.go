@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -190,7 +191,67 @@ func (b *bench) start(ctx context.Context) error {
 			}
 		}
 	}
+	return b.startBareIdentity(upstreamURL)
+}
+
+// startBareIdentity starts the second baseline, bare-identity: the bare
+// proxy adding a fixed copy of the headers gatehouse sent upstream for the
+// logged-in user. It separates what the identity headers cost by themselves
+// from what gatehouse's own work costs.
+func (b *bench) startBareIdentity(upstreamURL string) error {
+	gate := b.target("redis-cache")
+	if gate == nil {
+		gate = b.target("memory")
+	}
+	added, err := gatehouseHeaders(gate)
+	if err != nil {
+		return fmt.Errorf("bare-identity: %w", err)
+	}
+	spec, err := json.Marshal(added)
+	if err != nil {
+		return err
+	}
+	c, err := b.child(bareIdentityName, []string{fixedHeadersEnv + "=" + string(spec)}, "-role", "bare", "-upstream", upstreamURL)
+	if err != nil {
+		return err
+	}
+	t := &target{name: bareIdentityName, proc: c, url: "http://" + c.addrs[0]}
+	b.targets = slices.Insert(b.targets, 1, t)
 	return nil
+}
+
+// bareIdentityName is the baseline that adds gatehouse's headers.
+const bareIdentityName = "bare-identity"
+
+// gatehouseHeaders asks the upstream's echo path, through gate, which headers
+// gatehouse added to a logged-in request: all it received except what the
+// load generator's client sends itself and what a bare proxy sets too.
+func gatehouseHeaders(gate *target) (http.Header, error) {
+	req, err := http.NewRequest(http.MethodGet, gate.url+echoHeadersPath, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "text/html")
+	req.Header.Set("Cookie", gate.cookie)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s through %s: status %d", echoHeadersPath, gate.name, resp.StatusCode)
+	}
+	var got http.Header
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		return nil, err
+	}
+	for _, own := range []string{"User-Agent", "Accept", "Accept-Encoding", "X-Forwarded-For"} {
+		delete(got, own)
+	}
+	if len(got) == 0 {
+		return nil, fmt.Errorf("%s added no headers", gate.name)
+	}
+	return got, nil
 }
 
 // scaledName is the gatehouse of the scale measurement.
