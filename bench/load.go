@@ -21,6 +21,51 @@ type loadSpec struct {
 	wantStatus int
 	// cookies are sent round-robin across requests; none sends no cookie.
 	cookies []string
+	shape   requestShape
+}
+
+// requestShape is what the load generator's GET carries besides the session
+// cookie.
+type requestShape struct {
+	header http.Header
+	// appCookies are the application's own cookies, sent before the
+	// session cookie ("" for none).
+	appCookies string
+}
+
+// requestShapes are the -request choices. minimal is what a Go client sends;
+// browser is a desktop Firefox navigation to a PHP application: the headers
+// every upstream behind gatehouse sees from real users, which a bare proxy
+// forwards too.
+var requestShapes = map[string]requestShape{
+	"minimal": {header: http.Header{"Accept": {"text/html"}}},
+	"browser": {
+		header: http.Header{
+			"User-Agent":                {"Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"},
+			"Accept":                    {"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+			"Accept-Language":           {"en-US,en;q=0.5"},
+			"Accept-Encoding":           {"gzip, deflate, br, zstd"},
+			"Referer":                   {"https://intranet.example.org/dashboard"},
+			"Upgrade-Insecure-Requests": {"1"},
+			"Sec-Fetch-Dest":            {"document"},
+			"Sec-Fetch-Mode":            {"navigate"},
+			"Sec-Fetch-Site":            {"same-origin"},
+			"Sec-Fetch-User":            {"?1"},
+			"Priority":                  {"u=0, i"},
+		},
+		appCookies: "PHPSESSID=9c1f5e7b2a4d6f8e0a1b3c5d7e9f1a2b; _csrf=4f2b8d1e6a9c3f7b0e5d2a8c6f1b9e3d7a4c0f6b2e8d5a1c; theme=dark; lang=en",
+	},
+}
+
+// cookieHeader is the Cookie line for a session cookie ("" for none).
+func (s requestShape) cookieHeader(session string) string {
+	switch {
+	case s.appCookies == "":
+		return session
+	case session == "":
+		return s.appCookies
+	}
+	return s.appCookies + "; " + session
 }
 
 // loadResult is what the load generator saw in the measured part.
@@ -76,12 +121,18 @@ func runLoad(ctx context.Context, spec loadSpec, around func(start bool)) (loadR
 				firstErr.CompareAndSwap(nil, err)
 				return
 			}
-			// A browser's navigation: not logged in, it is redirected to log
-			// in (an API client would get 401).
-			req.Header.Set("Accept", "text/html")
+			// A browser's navigation (Accept: text/html in every shape): not
+			// logged in, it is redirected to log in (an API client would get
+			// 401).
+			for k, v := range spec.shape.header {
+				req.Header[k] = v
+			}
+			if c := spec.shape.cookieHeader(""); c != "" {
+				req.Header.Set("Cookie", c)
+			}
 			for !stop.Load() {
 				if len(spec.cookies) > 0 {
-					req.Header.Set("Cookie", spec.cookies[next.Add(1)%uint64(len(spec.cookies))])
+					req.Header.Set("Cookie", spec.shape.cookieHeader(spec.cookies[next.Add(1)%uint64(len(spec.cookies))]))
 				}
 				t0 := time.Now()
 				resp, err := client.Do(req)

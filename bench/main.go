@@ -41,6 +41,7 @@ type options struct {
 	logins           int
 	smoke            bool
 	profileDir       string
+	request          string // minimal or browser (requestShape)
 }
 
 func main() {
@@ -58,6 +59,7 @@ func main() {
 	flag.IntVar(&o.logins, "logins", 50, "logins for the login round-trip median")
 	flag.StringVar(&o.profileDir, "profile", "", "write each proxy's CPU profile (whole run) to DIR/NAME.pprof")
 	flag.BoolVar(&o.smoke, "smoke", false, "a run of a few seconds that only proves the benchmark works")
+	flag.StringVar(&o.request, "request", "minimal", "the authenticated GET sent: minimal (Go client: User-Agent, Accept, the session cookie) or browser (a browser's navigation headers and app cookies besides the session cookie)")
 	flag.Parse()
 
 	if *role != "" {
@@ -74,6 +76,10 @@ func main() {
 			os.Exit(2)
 		}
 		o.conns = append(o.conns, n)
+	}
+	if _, ok := requestShapes[o.request]; !ok {
+		fmt.Fprintf(os.Stderr, "bench: -request: %q is neither minimal nor browser\n", o.request)
+		os.Exit(2)
 	}
 	if o.smoke {
 		o.duration, o.warmup, o.reps = 300*time.Millisecond, 100*time.Millisecond, 1

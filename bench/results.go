@@ -83,6 +83,7 @@ type setup struct {
 	Smoke      bool      `json:"smoke"`
 	StartedAt  time.Time `json:"started_at"`
 	UpstreamKB float64   `json:"upstream_response_kib"`
+	Request    string    `json:"request"` // -request: minimal or browser
 }
 
 // results is everything a run measured; it is also the JSON output.
@@ -110,6 +111,7 @@ func (r *results) describe(o options, pin pinning) {
 		Method: method, GoVersion: runtime.Version(), CPUs: cpus,
 		Duration: o.duration.String(), Warmup: o.warmup.String(), Reps: o.reps, Conns: o.conns,
 		Smoke: o.smoke, StartedAt: time.Now().UTC(), UpstreamKB: float64(len(upstreamBody)) / 1024,
+		Request: o.request,
 	}
 }
 
@@ -217,8 +219,8 @@ func (r *results) markdown() string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("## gatehouse vs bare httputil.ReverseProxy\n\n")
-	p("%s; %s, %d CPUs; %s windows after %s warmup, median of %d interleaved repetitions; upstream %.0f KiB.\n\n",
-		r.Setup.Method, r.Setup.GoVersion, r.Setup.CPUs, r.Setup.Duration, r.Setup.Warmup, r.Setup.Reps, r.Setup.UpstreamKB)
+	p("%s; %s, %d CPUs; %s windows after %s warmup, median of %d interleaved repetitions; upstream %.0f KiB; %s request (-request).\n\n",
+		r.Setup.Method, r.Setup.GoVersion, r.Setup.CPUs, r.Setup.Duration, r.Setup.Warmup, r.Setup.Reps, r.Setup.UpstreamKB, r.Setup.Request)
 	p("| config | conns | req/s | ×bare | p50 µs | +p50 µs | p99 µs | p99 ×bare | CPU s/10k req | CPU ×bare | upstream CPU s/10k | Redis cmds/req | req/s ×bare-identity | CPU ×bare-identity |\n")
 	p("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range r.Summary {
@@ -234,10 +236,11 @@ func (r *results) markdown() string {
 			cpuRatio = fmt.Sprintf("%.2f", s.CPURatio)
 		}
 		idRPS, idCPU := "–", "–"
-		if s.RPSRatioIdentity > 0 && s.Config != bareIdentityName {
+		baseline := s.Config == "bare" || s.Config == bareIdentityName
+		if s.RPSRatioIdentity > 0 && !baseline {
 			idRPS = fmt.Sprintf("%.2f", s.RPSRatioIdentity)
 		}
-		if s.CPURatioIdentity > 0 && s.Config != bareIdentityName {
+		if s.CPURatioIdentity > 0 && !baseline {
 			idCPU = fmt.Sprintf("%.2f", s.CPURatioIdentity)
 		}
 		p("| %s | %d | %.0f | %.2f | %.0f | %+.0f | %.0f | %.2f | %s | %s | %.3f | %s | %s | %s |\n",

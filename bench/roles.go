@@ -96,8 +96,9 @@ const echoHeadersPath = "/bench-echo-headers"
 const fixedHeadersEnv = "GATEHOUSE_BENCH_FIXED_HEADERS"
 
 // addFixedHeaders makes rp send the headers in spec (JSON of an
-// http.Header; "" adds none) on every request, and drop the Cookie header as
-// gatehouse drops its own cookie. With gatehouse's headers copied in, this
+// http.Header; "" adds none) on every request. The client's Cookie line is
+// dropped first: gatehouse removes its own cookie, and what it forwards, if
+// anything, is in spec. With gatehouse's headers copied in, this
 // baseline prices the identity headers themselves (writing them, and the
 // upstream parsing them) apart from the work gatehouse does to produce them.
 func addFixedHeaders(rp *httputil.ReverseProxy, spec string) error {

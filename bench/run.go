@@ -203,7 +203,7 @@ func (b *bench) startBareIdentity(upstreamURL string) error {
 	if gate == nil {
 		gate = b.target("memory")
 	}
-	added, err := gatehouseHeaders(gate)
+	added, err := gatehouseHeaders(gate, b.o.request)
 	if err != nil {
 		return fmt.Errorf("bare-identity: %w", err)
 	}
@@ -226,13 +226,16 @@ const bareIdentityName = "bare-identity"
 // gatehouseHeaders asks the upstream's echo path, through gate, which headers
 // gatehouse added to a logged-in request: all it received except what the
 // load generator's client sends itself and what a bare proxy sets too.
-func gatehouseHeaders(gate *target) (http.Header, error) {
+func gatehouseHeaders(gate *target, shapeName string) (http.Header, error) {
 	req, err := http.NewRequest(http.MethodGet, gate.url+echoHeadersPath, nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "text/html")
-	req.Header.Set("Cookie", gate.cookie)
+	shape := requestShapes[shapeName]
+	for k, v := range shape.header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Cookie", shape.cookieHeader(gate.cookie))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, err
@@ -245,9 +248,16 @@ func gatehouseHeaders(gate *target) (http.Header, error) {
 	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
 		return nil, err
 	}
-	for _, own := range []string{"User-Agent", "Accept", "Accept-Encoding", "X-Forwarded-For"} {
-		delete(got, own)
+	// Kept: what gatehouse added or changed (the Cookie line loses the
+	// session cookie). Dropped: what the client sent as it arrived, and
+	// what a bare proxy or its transport sets too.
+	for k, v := range got {
+		if sent, ok := req.Header[k]; ok && slices.Equal(sent, v) {
+			delete(got, k)
+		}
 	}
+	delete(got, "Accept-Encoding")
+	delete(got, "X-Forwarded-For")
 	if len(got) == 0 {
 		return nil, fmt.Errorf("%s added no headers", gate.name)
 	}
@@ -333,7 +343,7 @@ func (b *bench) window(ctx context.Context, t *target, conns int, cookies []stri
 	}
 	lr, err := runLoad(ctx, loadSpec{
 		url: t.url + "/bench-page", conns: conns, warmup: b.o.warmup, duration: b.o.duration,
-		wantStatus: status, cookies: cs,
+		wantStatus: status, cookies: cs, shape: requestShapes[b.o.request],
 	}, around)
 	if err != nil {
 		return window{}, err
