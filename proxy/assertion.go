@@ -45,7 +45,9 @@ func newAsserter(cfg *config.Config, mapper *identity.Mapper, logger *zap.Logger
 		Header:   a.Header,
 		MaxBytes: cfg.Identity.MaxHeaderBytes,
 		Mapper:   mapper,
-		Logger:   logger,
+		// 0 (session.cache_entries off) signs on every request.
+		CacheSize: cfg.Session.CacheEntries,
+		Logger:    logger,
 	})
 }
 

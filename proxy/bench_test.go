@@ -45,7 +45,7 @@ type hotPath struct {
 // newHotPath builds a handler in front of upstreamURL with a session whose
 // record has realistic sizes (sealed tokens of the test provider's size).
 // store nil means the memory store.
-func newHotPath(b *testing.B, upstreamURL string, store session.Backend) *hotPath {
+func newHotPath(b testing.TB, upstreamURL string, store session.Backend) *hotPath {
 	b.Helper()
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
@@ -66,6 +66,18 @@ func newHotPath(b *testing.B, upstreamURL string, store session.Backend) *hotPat
 	}
 	p := &hotPath{cfg: cfg, store: store, oidc: oidcclient.New(oidcclient.Options{Issuer: cfg.OIDC.Issuer}, zap.NewNop())}
 	p.h = p.handler(b, zap.NewNop())
+	// Token sizes of the test provider (bench/ reports them): ID token ~880
+	// bytes, opaque access token ~290, refresh token ~40.
+	p.session, p.cookie = p.addSession(b, session.Tokens{
+		IDToken: strings.Repeat("i", 880), AccessToken: strings.Repeat("a", 290), RefreshToken: strings.Repeat("r", 40),
+	})
+	return p
+}
+
+// addSession logs a new session with tokens in, straight into the store, and
+// returns it with its session cookie's value.
+func (p *hotPath) addSession(b testing.TB, tokens session.Tokens) (*session.Session, string) {
+	b.Helper()
 	now := time.Now()
 	key := session.NewKey()
 	s := &session.Session{
@@ -73,24 +85,21 @@ func newHotPath(b *testing.B, upstreamURL string, store session.Backend) *hotPat
 		PreferredUsername: "alice", Groups: []string{"admins", "staff"},
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour),
 	}
-	// Token sizes of the test provider (bench/ reports them): ID token ~880
-	// bytes, opaque access token ~290, refresh token ~40.
-	if s.Sealed, err = session.Seal(key, s.ID, session.Tokens{
-		IDToken: strings.Repeat("i", 880), AccessToken: strings.Repeat("a", 290), RefreshToken: strings.Repeat("r", 40),
-	}); err != nil {
+	var err error
+	if s.Sealed, err = session.Seal(key, s.ID, tokens); err != nil {
 		b.Fatal(err)
 	}
-	if err := store.Save(context.Background(), s, time.Hour); err != nil {
+	if err := p.store.Save(context.Background(), s, time.Hour); err != nil {
 		b.Fatal(err)
 	}
-	p.session = s
-	if p.cookie, err = p.h.cookies.sessions.Encode(p.h.cookies.sessionName, sessionRef{ID: s.ID, Key: key}); err != nil {
+	cookie, err := p.h.cookies.sessions.Encode(p.h.cookies.sessionName, sessionRef{ID: s.ID, Key: key})
+	if err != nil {
 		b.Fatal(err)
 	}
-	return p
+	return s, cookie
 }
 
-func (p *hotPath) handler(b *testing.B, logger *zap.Logger) *Handler {
+func (p *hotPath) handler(b testing.TB, logger *zap.Logger) *Handler {
 	// Metrics as in a real server: their cost belongs to the request path.
 	h, err := New(p.cfg, p.store, p.oidc, metrics.New(prometheus.NewRegistry()), logger)
 	if err != nil {
@@ -100,14 +109,17 @@ func (p *hotPath) handler(b *testing.B, logger *zap.Logger) *Handler {
 }
 
 // request is a browser's GET of a protected page with the session cookie.
-func (p *hotPath) request() *http.Request {
+func (p *hotPath) request() *http.Request { return p.requestWith(p.cookie) }
+
+// requestWith is request with another session cookie value.
+func (p *hotPath) requestWith(cookie string) *http.Request {
 	r := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:4180/page", nil)
 	r.RemoteAddr = "127.0.0.1:50000"
 	r.Header.Set("Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
 	r.Header.Set("Accept-Language", "en-US,en;q=0.5")
 	r.Header.Set("Accept-Encoding", "gzip, deflate, br")
 	r.Header.Set("User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
-	r.Header.Set("Cookie", "theme=dark; "+p.h.cookies.sessionName+"="+p.cookie+"; app_session=abc123")
+	r.Header.Set("Cookie", "theme=dark; "+p.h.cookies.sessionName+"="+cookie+"; app_session=abc123")
 	return r
 }
 
@@ -186,7 +198,8 @@ func BenchmarkHotPath(b *testing.B) {
 			b.Skip("redis-server not installed")
 		}
 		srv := redistest.Start(b)
-		st, err := redisstore.New(redisstore.Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute}, nil)
+		st, err := redisstore.New(redisstore.Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute,
+			DecodeCacheEntries: redisstore.DefaultDecodeCacheEntries}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -54,7 +54,7 @@ func newCookieJar(cfg *config.Config) (cookieJar, error) {
 		sessions:    sessions,
 		logins:      logins,
 		maxAge:      cfg.Session.AbsoluteTimeout,
-		refs:        newRefCache(time.Now),
+		refs:        newRefCache(cfg.Session.CacheEntries, time.Now),
 	}, nil
 }
 

@@ -6,10 +6,6 @@ import (
 	"time"
 )
 
-// refCacheSize bounds the remembered session cookies: the browsers active
-// within a few minutes on one replica.
-const refCacheSize = 10000
-
 // refCacheTTL is how long a verified cookie value is trusted without
 // verifying it again. The cookie's own expiry (securecookie's timestamp)
 // equals the session's absolute timeout, which the store check enforces on
@@ -26,6 +22,9 @@ const refCacheTTL = time.Minute
 // Two generations, as in session.DecodeCache: when the current one fills,
 // the previous one is dropped.
 type refCache struct {
+	// size bounds the remembered values (session.cache_entries: the browsers
+	// active within a few minutes on one replica); 0 remembers none.
+	size      int
 	mu        sync.Mutex
 	cur, prev map[[sha256.Size]byte]refEntry
 	now       func() time.Time
@@ -36,14 +35,19 @@ type refEntry struct {
 	verified time.Time
 }
 
-func newRefCache(now func() time.Time) *refCache {
-	return &refCache{now: now}
+// newRefCache returns a cache of at most max(size, 2) values; size 0 (or
+// less) turns it off and every value is verified.
+func newRefCache(size int, now func() time.Time) *refCache {
+	return &refCache{size: size, now: now}
 }
 
 // decode returns the sessionRef that the session cookie value carries, from
 // the cache or from decode; ok is false when it does not verify. One cache
 // serves one cookie name.
 func (c *refCache) decode(value string, decode func(value string, ref *sessionRef) error) (ref sessionRef, ok bool) {
+	if c.size <= 0 {
+		return verifyRef(value, decode)
+	}
 	var buf [512]byte // hashes a typical value without a heap copy
 	key := sha256.Sum256(append(buf[:0], value...))
 	now := c.now()
@@ -58,22 +62,23 @@ func (c *refCache) decode(value string, decode func(value string, ref *sessionRe
 	if ok && now.Sub(e.verified) < refCacheTTL {
 		return e.ref, true
 	}
-	return c.verify(value, key, now, decode)
+	if ref, ok = verifyRef(value, decode); ok {
+		c.mu.Lock()
+		if c.cur == nil || len(c.cur) >= max(c.size/2, 1) {
+			c.prev, c.cur = c.cur, make(map[[sha256.Size]byte]refEntry)
+		}
+		c.cur[key] = refEntry{ref: ref, verified: now}
+		c.mu.Unlock()
+	}
+	return ref, ok
 }
 
-// verify decodes a value the cache does not hold and remembers it. Apart
-// from decode, so that a cache hit does not allocate the sessionRef that
-// decode writes into.
-func (c *refCache) verify(value string, key [sha256.Size]byte, now time.Time, decode func(value string, ref *sessionRef) error) (sessionRef, bool) {
+// verifyRef decodes a value the cache does not hold. Apart from decode, so
+// that a cache hit does not allocate the sessionRef that decode writes into.
+func verifyRef(value string, decode func(value string, ref *sessionRef) error) (sessionRef, bool) {
 	var ref sessionRef
 	if decode(value, &ref) != nil || ref.ID == "" {
 		return sessionRef{}, false
 	}
-	c.mu.Lock()
-	if c.cur == nil || len(c.cur) >= refCacheSize/2 {
-		c.prev, c.cur = c.cur, make(map[[sha256.Size]byte]refEntry)
-	}
-	c.cur[key] = refEntry{ref: ref, verified: now}
-	c.mu.Unlock()
 	return ref, true
 }

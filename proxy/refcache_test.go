@@ -9,7 +9,7 @@ import (
 
 func TestRefCache(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	c := newRefCache(func() time.Time { return now })
+	c := newRefCache(100, func() time.Time { return now })
 	calls := 0
 	// decode accepts exactly "good-N" values, like a MAC check would.
 	decode := func(value string, ref *sessionRef) error {
@@ -47,12 +47,40 @@ func TestRefCache(t *testing.T) {
 }
 
 func TestRefCacheIsBounded(t *testing.T) {
-	c := newRefCache(time.Now)
-	decode := func(value string, ref *sessionRef) error { *ref = sessionRef{ID: value}; return nil }
-	for i := range 3 * refCacheSize {
-		c.decode("good-"+strconv.Itoa(i), decode)
+	for _, size := range []int{1, 4, 10000} {
+		c := newRefCache(size, time.Now)
+		decode := func(value string, ref *sessionRef) error { *ref = sessionRef{ID: value}; return nil }
+		for i := range 3 * size {
+			c.decode("good-"+strconv.Itoa(i), decode)
+		}
+		if n, limit := len(c.cur)+len(c.prev), max(size, 2); n > limit || n == 0 {
+			t.Errorf("size %d: %d cached values, want 1 to %d", size, n, limit)
+		}
 	}
-	if n := len(c.cur) + len(c.prev); n > refCacheSize {
-		t.Fatalf("%d cached values, want at most %d", n, refCacheSize)
+}
+
+// TestRefCacheOff checks that session.cache_entries 0 verifies every value
+// on every use and remembers none.
+func TestRefCacheOff(t *testing.T) {
+	c := newRefCache(0, time.Now)
+	calls := 0
+	decode := func(value string, ref *sessionRef) error {
+		calls++
+		if value == "evil" {
+			return errors.New("bad MAC")
+		}
+		*ref = sessionRef{ID: "id-" + value}
+		return nil
+	}
+	for i := range 3 {
+		if ref, ok := c.decode("good", decode); !ok || ref.ID != "id-good" {
+			t.Fatalf("use %d: decode = %q, %v", i, ref.ID, ok)
+		}
+		if _, ok := c.decode("evil", decode); ok {
+			t.Fatalf("use %d: a forged value verified", i)
+		}
+	}
+	if calls != 6 || len(c.cur)+len(c.prev) != 0 {
+		t.Fatalf("%d decode calls for 6 uses, %d values cached; want 6 and none", calls, len(c.cur)+len(c.prev))
 	}
 }

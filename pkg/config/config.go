@@ -129,6 +129,12 @@ type Session struct {
 	// refreshed; with tokens shorter than that, at half their remaining
 	// lifetime (key session.refresh_before, default 1m).
 	RefreshBefore time.Duration `mapstructure:"refresh_before"`
+	// CacheEntries bounds, per replica, how many sessions' verified cookie,
+	// decoded Redis record and signed assertion are kept in memory, each in
+	// its own cache; 0 turns the three caches off, so that every request
+	// verifies the cookie, decodes the record and signs an assertion (key
+	// session.cache_entries, default 10000).
+	CacheEntries int `mapstructure:"cache_entries"`
 	// Redis configures the Redis store (section session.redis), used when store is
 	// redis.
 	Redis Redis `mapstructure:"redis"`
@@ -382,6 +388,7 @@ func defaults() *Config {
 			IdleTimeout:     8 * time.Hour,
 			AbsoluteTimeout: 24 * time.Hour,
 			RefreshBefore:   time.Minute,
+			CacheEntries:    10000,
 			Redis: Redis{
 				Addresses:   []string{"127.0.0.1:6379"},
 				KeyPrefix:   "gatehouse:",

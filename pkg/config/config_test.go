@@ -104,6 +104,7 @@ func TestLoadDefaults(t *testing.T) {
 			IdleTimeout:     8 * time.Hour,
 			AbsoluteTimeout: 24 * time.Hour,
 			RefreshBefore:   time.Minute,
+			CacheEntries:    10000,
 			Redis: Redis{
 				Addresses: []string{"127.0.0.1:6379"},
 				KeyPrefix: "gatehouse:",

@@ -207,6 +207,9 @@ func (c *Config) validateSession(errs *problems) {
 	if s.RefreshBefore < 0 {
 		errs.add("session.refresh_before", "must not be negative")
 	}
+	if s.CacheEntries < 0 {
+		errs.add("session.cache_entries", "must not be negative (0 turns the caches off)")
+	}
 	r := &s.Redis
 	if s.Store == "redis" && len(r.Addresses) == 0 {
 		errs.add("session.redis.addresses", "needs at least one host:port when session.store is redis")

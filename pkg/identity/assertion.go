@@ -27,11 +27,18 @@ type AssertionOptions struct {
 	// Mapper, when set, is asked once per signing whether the plain identity
 	// headers were trimmed too, so that one warning covers both.
 	Mapper *Mapper
-	// CacheSize bounds how many sessions' assertions are kept (default 10000).
+	// CacheSize bounds how many sessions' assertions are kept for reuse
+	// (gatehouse passes session.cache_entries). 0 keeps none: every call
+	// signs, and a session whose groups are trimmed is warned about and
+	// counted on every call. A negative value means DefaultAssertionCacheSize.
 	CacheSize int
 	Logger    *zap.Logger
 	Now       func() time.Time // default time.Now
 }
+
+// DefaultAssertionCacheSize is AssertionOptions.CacheSize when it is
+// negative, the default of session.cache_entries.
+const DefaultAssertionCacheSize = 10000
 
 // Asserter issues the signed identity assertion for a session. A signed
 // assertion is reused for the same session and identity until less than half
@@ -81,8 +88,8 @@ func NewAsserter(opts AssertionOptions) (*Asserter, error) {
 	if opts.Signer == nil || opts.Issuer == "" || opts.Audience == "" || opts.TTL <= 0 {
 		return nil, fmt.Errorf("identity: assertion needs a signer, issuer, audience and TTL")
 	}
-	if opts.CacheSize <= 0 {
-		opts.CacheSize = 10000
+	if opts.CacheSize < 0 {
+		opts.CacheSize = DefaultAssertionCacheSize
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -100,7 +107,8 @@ func (a *Asserter) Header() string { return a.opts.Header }
 func (a *Asserter) JWKS() []byte { return a.opts.Signer.JWKS() }
 
 // TruncatedSessions counts the sessions whose groups were trimmed to fit
-// identity.max_header_bytes (each session counted once while it is cached).
+// identity.max_header_bytes (each session counted once while it is cached;
+// with CacheSize 0, once per call).
 func (a *Asserter) TruncatedSessions() uint64 { return a.truncated.Load() }
 
 // Assertion returns the header value (a compact JWS) for s. It signs only when
@@ -132,6 +140,12 @@ func (a *Asserter) Assertion(s *session.Session) (string, error) {
 		_, cut = a.opts.Mapper.Headers(s)
 	}
 
+	if a.opts.CacheSize == 0 {
+		if cut {
+			a.warnTrimmed(s, sid)
+		}
+		return token, nil
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	warned := false
@@ -147,11 +161,16 @@ func (a *Asserter) Assertion(s *session.Session) (string, error) {
 		delete(a.cache, oldest.id)
 	}
 	if cut && !warned {
-		a.truncated.Add(1)
-		a.opts.Logger.Warn("identity headers and assertion groups trimmed to identity.max_header_bytes",
-			zap.String("user", s.Subject), zap.String("session", sid), zap.Int("groups", len(s.Groups)))
+		a.warnTrimmed(s, sid)
 	}
 	return token, nil
+}
+
+// warnTrimmed counts and logs a session whose groups were trimmed.
+func (a *Asserter) warnTrimmed(s *session.Session, sid string) {
+	a.truncated.Add(1)
+	a.opts.Logger.Warn("identity headers and assertion groups trimmed to identity.max_header_bytes",
+		zap.String("user", s.Subject), zap.String("session", sid), zap.Int("groups", len(s.Groups)))
 }
 
 // identityOf is the identity part of the claims (no times).

@@ -82,6 +82,7 @@ func newFixture(t testing.TB, alg string, ks []keys.Key, opts ...func(*identity.
 	o := identity.AssertionOptions{
 		Signer: signer, Issuer: issuer, Audience: audience, TTL: 5 * time.Minute,
 		Header: "X-Gatehouse-Assertion", MaxBytes: 8192, Logger: zap.New(core), Now: c.Now,
+		CacheSize: -1, // the default size
 	}
 	for _, f := range opts {
 		f(&o)
@@ -375,6 +376,52 @@ func TestAssertionCacheIsBounded(t *testing.T) {
 	}
 	if tok, _ := f.asserter.Assertion(s[0]); tok == tokens[0] {
 		t.Error("the least recently used session was not evicted from a cache of 2")
+	}
+}
+
+// TestAssertionCacheSize checks how many sessions' assertions are reused for
+// each CacheSize (session.cache_entries): six sessions are asserted, then
+// asserted again a second later in reverse order, so an LRU of k keeps
+// exactly the k most recent; a token signed again differs in iat.
+func TestAssertionCacheSize(t *testing.T) {
+	cases := []struct {
+		name       string
+		size       int
+		wantReused int
+	}{
+		{"off: every call signs", 0, 0},
+		{"bounded", 4, 4},
+		{"negative means the default", -1, 6},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, keys.EdDSA, []keys.Key{genKey(t, keys.EdDSA)},
+				func(o *identity.AssertionOptions) { o.CacheSize = tc.size })
+			sessions := make([]*session.Session, 6)
+			tokens := make([]string, len(sessions))
+			for i := range sessions {
+				sessions[i] = alice()
+				sessions[i].ID = fmt.Sprintf("session-%d", i)
+				tokens[i], _ = f.asserter.Assertion(sessions[i])
+			}
+			f.clock.Advance(time.Second)
+			reused := 0
+			for i := len(sessions) - 1; i >= 0; i-- {
+				tok, err := f.asserter.Assertion(sessions[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tok == tokens[i] {
+					reused++
+				}
+				if _, err := f.verifier(t).Verify(context.Background(), tok); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if reused != tc.wantReused {
+				t.Errorf("%d of %d assertions reused, want %d", reused, len(sessions), tc.wantReused)
+			}
+		})
 	}
 }
 

@@ -61,8 +61,9 @@ type decoded struct {
 	s   *Session
 }
 
-// NewDecodeCache returns a cache of about max records (max <= 0 disables
-// it) that decodes them with decode (nil: the record is the Session as JSON).
+// NewDecodeCache returns a cache of at most max(max, 2) records (max <= 0
+// disables it: every read decodes) that decodes them with decode (nil: the
+// record is the Session as JSON).
 func NewDecodeCache(max int, decode func(raw string, s *Session) error) *DecodeCache {
 	return &DecodeCache{max: max, decode: decode}
 }

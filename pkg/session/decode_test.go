@@ -57,16 +57,23 @@ func TestDecodeCache(t *testing.T) {
 	s.Groups = []string{"staff"}
 	raw2, _ := json.Marshal(s)
 
+	decodes := 0
+	countingDecode := func(raw string, s *Session) error {
+		decodes++
+		return json.Unmarshal([]byte(raw), s)
+	}
 	tests := []struct {
-		name  string
-		cache *DecodeCache
+		name        string
+		cache       *DecodeCache
+		wantDecodes int // -1: not counted (the nil cache uses no decode function)
 	}{
-		{"cache", NewDecodeCache(100, nil)},
-		{"disabled", NewDecodeCache(0, nil)},
-		{"nil", nil},
+		{"cache", NewDecodeCache(100, countingDecode), 3},
+		{"disabled", NewDecodeCache(0, countingDecode), 4}, // session.cache_entries 0: every read decodes
+		{"nil", nil, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			decodes = 0
 			for round := range 2 { // the second round is answered from the cache
 				got, err := tt.cache.Decode("id-1", string(raw1))
 				if err != nil || got.ID != "id-1" || !reflect.DeepEqual(got.Groups, []string{"admins", "staff"}) {
@@ -84,21 +91,29 @@ func TestDecodeCache(t *testing.T) {
 			if _, err := tt.cache.Decode("id-2", "{broken"); err == nil {
 				t.Fatal("Decode of a broken record = nil error")
 			}
+			if tt.wantDecodes >= 0 && decodes != tt.wantDecodes {
+				t.Errorf("%d decodes for 4 reads, want %d", decodes, tt.wantDecodes)
+			}
+			if tt.cache != nil && tt.cache.max <= 0 && tt.cache.Len() != 0 {
+				t.Errorf("a disabled cache holds %d records", tt.cache.Len())
+			}
 			tt.cache.Forget("id-1")
 		})
 	}
 }
 
 func TestDecodeCacheIsBounded(t *testing.T) {
-	c := NewDecodeCache(10, nil)
 	raw, _ := json.Marshal(sampleSession())
-	for i := range 100 {
-		if _, err := c.Decode(string(rune('a'+i%26))+string(rune('0'+i/26)), string(raw)); err != nil {
-			t.Fatal(err)
+	for _, size := range []int{1, 4, 10} {
+		c := NewDecodeCache(size, nil)
+		for i := range 100 {
+			if _, err := c.Decode(string(rune('a'+i%26))+string(rune('0'+i/26)), string(raw)); err != nil {
+				t.Fatal(err)
+			}
 		}
+		if n, limit := c.Len(), max(size, 2); n > limit || n == 0 {
+			t.Errorf("size %d: Len = %d after 100 ids, want 1 to %d", size, n, limit)
+		}
+		c.Forget("nothing")
 	}
-	if n := c.Len(); n > 10 {
-		t.Fatalf("Len = %d after 100 ids, want at most 10", n)
-	}
-	c.Forget("nothing")
 }

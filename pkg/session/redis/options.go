@@ -47,6 +47,11 @@ type Options struct {
 	// copy when a key changes, so a logout on one replica reaches all others at
 	// once. Zero disables the cache (every read is a round trip).
 	ClientCache time.Duration
+	// DecodeCacheEntries bounds how many decoded session records the store
+	// keeps, so that a read of an unchanged record skips decoding it (key
+	// session.cache_entries). 0 keeps none: every read decodes. A negative
+	// value means DefaultDecodeCacheEntries.
+	DecodeCacheEntries int
 	// TLS, when Enabled, encrypts the connections to Redis and to the Sentinels.
 	TLS TLSOptions
 	// Registerer receives the store's metrics; nil registers nothing.

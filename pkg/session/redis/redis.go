@@ -44,6 +44,9 @@ func New(opts Options, logger *zap.Logger) (*Store, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultTimeout
 	}
+	if opts.DecodeCacheEntries < 0 {
+		opts.DecodeCacheEntries = DefaultDecodeCacheEntries
+	}
 	if logger == nil {
 		logger = zap.NewNop()
 	}
@@ -70,13 +73,14 @@ func New(opts Options, logger *zap.Logger) (*Store, error) {
 		logger:   logger,
 		conn:     &conn{opt: opts.clientOption(tlsCfg), logger: logger},
 		metrics:  m,
-		decoded:  session.NewDecodeCache(decodeCacheSize, decodeRecord),
+		decoded:  session.NewDecodeCache(opts.DecodeCacheEntries, decodeRecord),
 	}, nil
 }
 
-// decodeCacheSize bounds the decoded records kept (about 3 KiB each with
-// typical tokens): the sessions active within a few minutes on one replica.
-const decodeCacheSize = 10000
+// DefaultDecodeCacheEntries is Options.DecodeCacheEntries when it is
+// negative, the default of session.cache_entries: the sessions active within
+// a few minutes on one replica.
+const DefaultDecodeCacheEntries = 10000
 
 func (s *Store) sessionKey(id string) string { return s.prefix + "s:" + id }
 func (s *Store) claimKey(key string) string  { return s.prefix + "c:" + key }

@@ -30,6 +30,9 @@ func open(t *testing.T, opts Options, logger *zap.Logger) *Store {
 	if opts.Timeout == 0 {
 		opts.Timeout = testTimeout
 	}
+	if opts.DecodeCacheEntries == 0 {
+		opts.DecodeCacheEntries = -1 // as gatehouse runs by default
+	}
 	s, err := New(opts, logger)
 	if err != nil {
 		t.Fatalf("New: %v", err)
