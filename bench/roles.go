@@ -76,11 +76,12 @@ func runRole(role, upstream string) error {
 		rp := httputil.NewSingleHostReverseProxy(target)
 		rp.Transport = bareTransport()
 		rp.BufferPool = &copyBuffers{}
-		if err := addFixedHeaders(rp, os.Getenv(fixedHeadersEnv)); err != nil {
+		h, err := withFixedHeaders(rp, os.Getenv(fixedHeadersEnv))
+		if err != nil {
 			return err
 		}
 		fmt.Printf("ready %s\n", ln.Addr())
-		return serve(ctx, ln, rp)
+		return serve(ctx, ln, h)
 	case "gatehouse":
 		return runGatehouse(ctx, ln)
 	}
@@ -95,29 +96,28 @@ const echoHeadersPath = "/bench-echo-headers"
 // adds to every request.
 const fixedHeadersEnv = "GATEHOUSE_BENCH_FIXED_HEADERS"
 
-// addFixedHeaders makes rp send the headers in spec (JSON of an
-// http.Header; "" adds none) on every request. The client's Cookie line is
-// dropped first: gatehouse removes its own cookie, and what it forwards, if
-// anything, is in spec. With gatehouse's headers copied in, this
-// baseline prices the identity headers themselves (writing them, and the
-// upstream parsing them) apart from the work gatehouse does to produce them.
-func addFixedHeaders(rp *httputil.ReverseProxy, spec string) error {
+// withFixedHeaders returns next, or a handler that sends the headers in spec
+// (JSON of an http.Header; "" adds none) on every request through next. The
+// client's Cookie line is dropped first: gatehouse removes its own cookie,
+// and what it forwards, if anything, is in spec. With gatehouse's headers
+// copied in, this baseline prices the identity headers themselves (writing
+// them, and the upstream parsing them) apart from the work gatehouse does to
+// produce them.
+func withFixedHeaders(next http.Handler, spec string) (http.Handler, error) {
 	if spec == "" {
-		return nil
+		return next, nil
 	}
 	var fixed http.Header
 	if err := json.Unmarshal([]byte(spec), &fixed); err != nil {
-		return fmt.Errorf("%s: %w", fixedHeadersEnv, err)
+		return nil, fmt.Errorf("%s: %w", fixedHeadersEnv, err)
 	}
-	director := rp.Director
-	rp.Director = func(r *http.Request) {
-		director(r)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		delete(r.Header, "Cookie")
 		for k, v := range fixed {
-			r.Header[k] = v // never changed by the transport: shared safely
+			r.Header[k] = v // never changed by the proxy: shared safely
 		}
-	}
-	return nil
+		next.ServeHTTP(w, r)
+	}), nil
 }
 
 // bareTransport is the baseline's transport: Go's defaults, except as many

@@ -10,7 +10,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -66,12 +65,22 @@ func newHotPath(b testing.TB, upstreamURL string, store session.Backend) *hotPat
 	}
 	p := &hotPath{cfg: cfg, store: store, oidc: oidcclient.New(oidcclient.Options{Issuer: cfg.OIDC.Issuer}, zap.NewNop())}
 	p.h = p.handler(b, zap.NewNop())
-	// Token sizes of the test provider (bench/ reports them): ID token ~880
-	// bytes, opaque access token ~290, refresh token ~40.
-	p.session, p.cookie = p.addSession(b, session.Tokens{
-		IDToken: strings.Repeat("i", 880), AccessToken: strings.Repeat("a", 290), RefreshToken: strings.Repeat("r", 40),
-	})
+	p.session, p.cookie = p.addSession(b, providerSizedTokens())
 	return p
+}
+
+// providerSizedTokens are random tokens of the test provider's sizes (bench/
+// reports them): ID token ~880 bytes, opaque access token ~290, refresh
+// token ~40. Random base64, because sealing compresses the tokens: repeated
+// letters would shrink to nothing where real tokens shrink by about a
+// quarter, and the record would be unrealistically small.
+func providerSizedTokens() session.Tokens {
+	random := func(n int) string {
+		buf := make([]byte, n*3/4)
+		_, _ = rand.Read(buf)
+		return base64.RawURLEncoding.EncodeToString(buf)
+	}
+	return session.Tokens{IDToken: random(880), AccessToken: random(290), RefreshToken: random(40)}
 }
 
 // addSession logs a new session with tokens in, straight into the store, and

@@ -1,8 +1,6 @@
 package proxy
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"net/http"
 	"os/exec"
 	"runtime"
@@ -92,17 +90,9 @@ func BenchmarkCacheMemory(b *testing.B) {
 func benchmarkCacheMemory(b *testing.B, n int, newStore func() session.Backend) {
 	p := newHotPath(b, "http://127.0.0.1:1", newStore())
 	p.cfg.Session.CacheEntries = n
-	// The test provider's token sizes (see newHotPath), as random base64:
-	// sealing compresses the tokens, and repeated letters would shrink to
-	// nothing where real tokens shrink by about a quarter.
-	random := func(n int) string {
-		buf := make([]byte, n*3/4)
-		_, _ = rand.Read(buf)
-		return base64.RawURLEncoding.EncodeToString(buf)
-	}
 	reqs := make([]*http.Request, n)
 	for i := range reqs {
-		_, cookie := p.addSession(b, session.Tokens{IDToken: random(880), AccessToken: random(290), RefreshToken: random(40)})
+		_, cookie := p.addSession(b, providerSizedTokens())
 		reqs[i] = p.requestWith(cookie)
 	}
 	heap := func() uint64 {
