@@ -208,7 +208,7 @@ func BenchmarkHotPath(b *testing.B) {
 		}
 		srv := redistest.Start(b)
 		st, err := redisstore.New(redisstore.Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute,
-			DecodeCacheEntries: redisstore.DefaultDecodeCacheEntries}, nil)
+			CacheEntries: redisstore.DefaultCacheEntries}, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -71,7 +71,7 @@ func BenchmarkCacheMemory(b *testing.B) {
 		}
 		srv := redistest.Start(b)
 		benchmarkCacheMemory(b, n, func() session.Backend {
-			st, err := redisstore.New(redisstore.Options{Addresses: []string{srv.Addr()}, DecodeCacheEntries: n}, nil)
+			st, err := redisstore.New(redisstore.Options{Addresses: []string{srv.Addr()}, CacheEntries: n}, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -103,7 +103,7 @@ func newStore(cfg *config.Config, logger *zap.Logger, reg prometheus.Registerer)
 			Timeout:        r.Timeout,
 			ClientCache:    r.ClientCache,
 			// Keyed by session, like the proxy's caches: one key sizes all three.
-			DecodeCacheEntries: cfg.Session.CacheEntries,
+			CacheEntries: cfg.Session.CacheEntries,
 			TLS: redisstore.TLSOptions{
 				Enabled:            r.TLS.Enabled,
 				CAFile:             r.TLS.CAFile,

@@ -11,11 +11,11 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/session"
 )
 
-// TestDecodeCacheEntries checks that Options.DecodeCacheEntries (key
+// TestCacheEntries checks that Options.CacheEntries (key
 // session.cache_entries) sizes the decoded records the store keeps: none at
-// 0, a few at a small size, and DefaultDecodeCacheEntries when negative.
+// 0, a few at a small size, and DefaultCacheEntries when negative.
 // Every load is answered correctly either way.
-func TestDecodeCacheEntries(t *testing.T) {
+func TestCacheEntries(t *testing.T) {
 	srv := redistest.Start(t)
 	cases := []struct {
 		name    string
@@ -30,7 +30,7 @@ func TestDecodeCacheEntries(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := New(Options{Addresses: []string{srv.Addr()}, KeyPrefix: t.Name() + ":", Timeout: testTimeout,
-				ClientCache: time.Minute, DecodeCacheEntries: tc.entries}, zaptest.NewLogger(t))
+				ClientCache: time.Minute, CacheEntries: tc.entries}, zaptest.NewLogger(t))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -44,8 +44,8 @@ func New(opts Options, logger *zap.Logger) (*Store, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	if opts.DecodeCacheEntries < 0 {
-		opts.DecodeCacheEntries = DefaultDecodeCacheEntries
+	if opts.CacheEntries < 0 {
+		opts.CacheEntries = DefaultCacheEntries
 	}
 	if logger == nil {
 		logger = zap.NewNop()
@@ -73,14 +73,14 @@ func New(opts Options, logger *zap.Logger) (*Store, error) {
 		logger:   logger,
 		conn:     &conn{opt: opts.clientOption(tlsCfg), logger: logger},
 		metrics:  m,
-		decoded:  session.NewDecodeCache(opts.DecodeCacheEntries, decodeRecord),
+		decoded:  session.NewDecodeCache(opts.CacheEntries, decodeRecord),
 	}, nil
 }
 
-// DefaultDecodeCacheEntries is Options.DecodeCacheEntries when it is
+// DefaultCacheEntries is Options.CacheEntries when it is
 // negative, the default of session.cache_entries: the sessions active within
 // a few minutes on one replica.
-const DefaultDecodeCacheEntries = 10000
+const DefaultCacheEntries = 10000
 
 func (s *Store) sessionKey(id string) string { return s.prefix + "s:" + id }
 func (s *Store) claimKey(key string) string  { return s.prefix + "c:" + key }

@@ -25,7 +25,7 @@ func newStore(t *testing.T, addr, prefix string, logger *zap.Logger) *Store {
 	if logger == nil {
 		logger = zaptest.NewLogger(t)
 	}
-	s, err := New(Options{Addresses: []string{addr}, KeyPrefix: prefix, Timeout: testTimeout, DecodeCacheEntries: -1}, logger)
+	s, err := New(Options{Addresses: []string{addr}, KeyPrefix: prefix, Timeout: testTimeout, CacheEntries: -1}, logger)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"strconv"
 	"strings"
@@ -30,8 +31,8 @@ func open(t *testing.T, opts Options, logger *zap.Logger) *Store {
 	if opts.Timeout == 0 {
 		opts.Timeout = testTimeout
 	}
-	if opts.DecodeCacheEntries == 0 {
-		opts.DecodeCacheEntries = -1 // as gatehouse runs by default
+	if opts.CacheEntries == 0 {
+		opts.CacheEntries = -1 // as gatehouse runs by default
 	}
 	s, err := New(opts, logger)
 	if err != nil {
@@ -406,4 +407,57 @@ func TestTLS(t *testing.T) {
 			t.Fatalf("Ping without TLS = %v, want ErrUnavailable", err)
 		}
 	})
+}
+
+// TestClientCacheIsBounded: session.cache_entries also bounds the client-side
+// cache (clientCacheBytesPerEntry per session). Records that fit are read
+// from memory on a second pass; with more records than that they cannot all
+// be, and the second pass goes back to Redis for some.
+func TestClientCacheIsBounded(t *testing.T) {
+	if got, want := clientCacheBytes(10000), 10000*clientCacheBytesPerEntry; got != want {
+		t.Fatalf("clientCacheBytes(10000) = %d, want %d", got, want)
+	}
+	if got, want := clientCacheBytes(0), minClientCacheEntries*clientCacheBytesPerEntry; got != want {
+		t.Fatalf("clientCacheBytes(0) = %d, want the minimum %d", got, want)
+	}
+	// 3000 records of ~4 KiB: 12 MiB, three times the minimum cache (1
+	// entry asks for less than the 1000 sessions' worth it gets) and well
+	// within 10000 sessions' worth.
+	const records = 3000
+	sealed := make([]byte, 4000)
+	for _, tc := range []struct {
+		entries    int
+		wantMisses bool
+	}{{entries: 1, wantMisses: true}, {entries: 10000, wantMisses: false}} {
+		t.Run(fmt.Sprintf("entries=%d", tc.entries), func(t *testing.T) {
+			srv := redistest.Start(t)
+			s := open(t, Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute, CacheEntries: tc.entries}, nil)
+			ids := make([]string, records)
+			for i := range ids {
+				ids[i] = sessiontest.NewID(t)
+				if err := s.Save(t.Context(), &session.Session{ID: ids[i], Subject: "u", Sealed: sealed}, time.Minute); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, id := range ids { // fills the cache
+				if _, err := s.Load(t.Context(), id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			srv.Do("CONFIG", "RESETSTAT")
+			for _, id := range ids {
+				if _, err := s.Load(t.Context(), id); err != nil {
+					t.Fatal(err)
+				}
+			}
+			gets := commandCalls(t, srv, "get")
+			t.Logf("cache_entries=%d: %d of %d second reads reached Redis", tc.entries, gets, records)
+			if tc.wantMisses && gets < records/2 {
+				t.Errorf("%d GETs on the second pass, want most of %d: the cache holds more than its bound", gets, records)
+			}
+			if !tc.wantMisses && gets > records/100 {
+				t.Errorf("%d GETs on the second pass, want almost none: records that fit were not kept", gets)
+			}
+		})
+	}
 }
