@@ -177,11 +177,10 @@ func (o Options) clientOption(tlsCfg *tls.Config) rueidis.ClientOption {
 		// connection carries far more than a replica's session traffic.
 		PipelineMultiplex: -1,
 		// rueidis bounds the client-side cache in bytes, 128 MiB by default:
-		// with many sessions that heap made every request slower in garbage
-		// collection (bench/: one session among 100k at 0.93x of the
-		// one-session throughput with 128 MiB, 0.97x with 40 MiB), for
-		// records that the other per-session caches, sized by CacheEntries,
-		// no longer hold anyway.
+		// with 100k sessions used, that filled up and gatehouse's RSS reached
+		// 402 MiB (bench/), for records that the other per-session caches,
+		// sized by CacheEntries, no longer held anyway. With 40 MiB it was
+		// 176 MiB, at the same throughput within the benchmark's noise.
 		CacheSizeEachConn: clientCacheBytes(o.CacheEntries),
 	}
 	if o.SentinelMaster != "" {
