@@ -236,7 +236,8 @@ func gatehouseHeaders(gate *target, shapeName string) (http.Header, error) {
 		req.Header[k] = v
 	}
 	req.Header.Set("Cookie", shape.cookieHeader(gate.cookie))
-	resp, err := http.DefaultClient.Do(req)
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
