@@ -72,21 +72,8 @@ func TestAssertionVerifiesAgainstPublishedJWKS(t *testing.T) {
 	t.Run("proxied request", func(t *testing.T) {
 		b := newBrowser(t)
 		b.loginAlice(g)
-		v, err := verify.New(verify.Options{Issuer: g.URL, Audience: g.Upstream.URL, JWKSURL: g.URL + "/oauth2/jwks.json"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var tokens []string
-		for range 3 {
-			if resp := b.navigate(g.URL + "/page"); resp.StatusCode != http.StatusOK {
-				t.Fatalf("status %d", resp.StatusCode)
-			}
-			got := g.Upstream.last(t).Header.Values("X-Gatehouse-Assertion")
-			if len(got) != 1 {
-				t.Fatalf("upstream got %d assertions", len(got))
-			}
-			tokens = append(tokens, got[0])
-		}
+		v := upstreamVerifier(t, g)
+		tokens := proxiedAssertions(t, g, b, 3)
 		c, err := v.Verify(context.Background(), tokens[0])
 		if err != nil {
 			t.Fatalf("verify: %v", err)
@@ -131,4 +118,33 @@ func TestRenamedAssertionHeaderIsStripped(t *testing.T) {
 	if v := headerValues(got, "X-Gatehouse-Assertion"); len(v) != 0 {
 		t.Errorf("the default name is still sent: %q", v)
 	}
+}
+
+// upstreamVerifier verifies assertions as g's upstream would, with the keys
+// g publishes.
+func upstreamVerifier(t *testing.T, g *gate) *verify.Verifier {
+	t.Helper()
+	v, err := verify.New(verify.Options{Issuer: g.URL, Audience: g.Upstream.URL, JWKSURL: g.URL + "/oauth2/jwks.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// proxiedAssertions has b fetch a protected page n times and returns the
+// assertion the upstream received each time (exactly one per request).
+func proxiedAssertions(t *testing.T, g *gate, b *browser, n int) []string {
+	t.Helper()
+	var tokens []string
+	for range n {
+		if resp := b.navigate(g.URL + "/page"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		got := g.Upstream.last(t).Header.Values("X-Gatehouse-Assertion")
+		if len(got) != 1 {
+			t.Fatalf("upstream got %d assertions", len(got))
+		}
+		tokens = append(tokens, got[0])
+	}
+	return tokens
 }

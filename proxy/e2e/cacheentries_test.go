@@ -2,11 +2,9 @@ package e2e
 
 import (
 	"context"
-	"net/http"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
-	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 )
 
 // TestCachesOff runs gatehouse with session.cache_entries 0 on the Redis
@@ -17,27 +15,17 @@ func TestCachesOff(t *testing.T) {
 	g := startGate(t, withStore("redis"), withEnv("GATEHOUSE_SESSION_CACHE_ENTRIES=0"))
 	b := newBrowser(t)
 	b.loginAlice(g)
-	v, err := verify.New(verify.Options{Issuer: g.URL, Audience: g.Upstream.URL, JWKSURL: g.URL + "/oauth2/jwks.json"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := upstreamVerifier(t, g)
 	seen := map[string]bool{}
-	for range 3 {
-		if resp := b.navigate(g.URL + "/page"); resp.StatusCode != http.StatusOK {
-			t.Fatalf("status %d", resp.StatusCode)
-		}
-		got := g.Upstream.last(t).Header.Values("X-Gatehouse-Assertion")
-		if len(got) != 1 {
-			t.Fatalf("upstream got %d assertions", len(got))
-		}
-		c, err := v.Verify(context.Background(), got[0])
+	for _, token := range proxiedAssertions(t, g, b, 3) {
+		c, err := v.Verify(context.Background(), token)
 		if err != nil {
 			t.Fatalf("verify: %v", err)
 		}
 		if c.Subject != testidp.Alice.ID {
 			t.Errorf("sub %q, want %q", c.Subject, testidp.Alice.ID)
 		}
-		seen[got[0]] = true
+		seen[token] = true
 	}
 	if len(seen) != 3 {
 		t.Errorf("%d different assertions in 3 requests; with the caches off each must be signed anew", len(seen))

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
-	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 )
 
 // authGet asks gatehouse's forward-auth endpoint as a proxy would.
@@ -52,10 +51,7 @@ func TestForwardAuthFromTrustedProxy(t *testing.T) {
 		{"envoy: denied", "/oauth2/auth/admin", staff.sessionCookie(g), nil, 403, ""},
 		{"envoy: public", "/oauth2/auth/public/x?y", "", nil, 202, ""},
 	}
-	verifier, err := verify.New(verify.Options{Issuer: g.URL, Audience: g.Upstream.URL, JWKSURL: g.URL + "/oauth2/jwks.json"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	verifier := upstreamVerifier(t, g)
 	for _, tc := range cases {
 		resp := authGet(t, g, tc.target, tc.cookie, tc.header...)
 		if resp.StatusCode != tc.want {
