@@ -173,6 +173,50 @@ func TestTwoSessionCookiesNeverMixIdentities(t *testing.T) {
 	})
 }
 
+// TestSessionCookieFoundOnlyByItsName: a valid session cookie value counts
+// only under the session cookie's exact name; sent under a lookalike name it
+// is not a login. Quoted (RFC 6265) or on a second Cookie line it is.
+func TestSessionCookieFoundOnlyByItsName(t *testing.T) {
+	g := startGate(t)
+	alice := newBrowser(t)
+	alice.loginAlice(g)
+	v := alice.sessionCookie(g)
+	for _, tc := range []struct {
+		name     string
+		lines    []string
+		loggedIn bool
+	}{
+		{"exact name", []string{"gatehouse=" + v}, true},
+		{"quoted value", []string{`gatehouse="` + v + `"`}, true},
+		{"among app cookies, no spaces", []string{"a=1;gatehouse=" + v + ";b=2"}, true},
+		{"second Cookie line", []string{"a=1", "gatehouse=" + v}, true},
+		{"name with a suffix", []string{"gatehousex=" + v}, false},
+		{"name with a prefix", []string{"xgatehouse=" + v}, false},
+		{"name in upper case", []string{"GATEHOUSE=" + v}, false},
+		{"name with a space inside", []string{"gate house=" + v}, false},
+		{"value without its name", []string{v}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := navReq(g.URL + "/app")
+			req.Header["Cookie"] = tc.lines
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = resp.Body.Close()
+			if tc.loggedIn {
+				if resp.StatusCode != http.StatusOK || g.Upstream.last(t).Header.Get("X-Forwarded-User") != testidp.Alice.ID {
+					t.Fatalf("status %d: want 200 as alice", resp.StatusCode)
+				}
+				return
+			}
+			if resp.StatusCode != http.StatusFound || !strings.Contains(resp.Header.Get("Location"), "/oauth2/start") {
+				t.Fatalf("status %d, Location %q: want a redirect to log in", resp.StatusCode, resp.Header.Get("Location"))
+			}
+		})
+	}
+}
+
 // TestSlowlorisIsCutOff: a client that sends its headers a byte at a time
 // slower than server.read_header_timeout loses its connection before it
 // finishes.
