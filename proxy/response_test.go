@@ -12,14 +12,14 @@ import (
 
 func TestSetCookieName(t *testing.T) {
 	for line, want := range map[string]string{
-		"gatehouse=; Max-Age=0":        "gatehouse",
-		" gatehouse =x; Path=/foo":     "gatehouse",
-		"gatehouse":                    "gatehouse",
-		"gatehouse; Path=/":            "gatehouse",
-		"a=b=c":                        "a",
-		"=gatehouse":                   "",
-		"__Host-gatehouse=v; Secure":   "__Host-gatehouse",
-		"gatehouse-login-0a1b2c3d=x":   "gatehouse-login-0a1b2c3d",
+		"gatehouse=; Max-Age=0":         "gatehouse",
+		" gatehouse =x; Path=/foo":      "gatehouse",
+		"gatehouse":                     "gatehouse",
+		"gatehouse; Path=/":             "gatehouse",
+		"a=b=c":                         "a",
+		"=gatehouse":                    "",
+		"__Host-gatehouse=v; Secure":    "__Host-gatehouse",
+		"gatehouse-login-0a1b2c3d=x":    "gatehouse-login-0a1b2c3d",
 		"app=1; Path=/; gatehouse=evil": "app",
 	} {
 		if got := setCookieName(line); got != want {
