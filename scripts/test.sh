@@ -140,6 +140,7 @@ echo "==> go test (tools/dockerfile: buildkit lint, image rules, static build)"
 fuzztime=${FUZZTIME:-10s}
 if [[ $fuzztime != 0 ]]; then
   for target in ./proxy:FuzzSessionCookie ./proxy:FuzzRedirect ./proxy:FuzzIdentityHeaders \
+    ./proxy:FuzzForwardingHeaders \
     ./pkg/config:FuzzLoad ./pkg/authz:FuzzCleanPath ./pkg/oidcclient:FuzzLogoutToken; do
     pkg=${target%%:*} name=${target##*:}
     echo "==> fuzz $name ($fuzztime)"
