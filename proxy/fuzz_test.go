@@ -4,9 +4,13 @@ package proxy
 // a few seconds; see the README ("Fuzzing") for longer runs.
 
 import (
+	"context"
 	"crypto/rand"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -179,4 +183,77 @@ func validHeaderName(name string) bool {
 		}
 	}
 	return true
+}
+
+// FuzzForwardingHeaders: whatever headers (in any spelling) and Host a
+// client outside trusted_proxies sends, after the upstream rewrite every
+// header of the forwarding families, the method overrides and the identity
+// headers hold exactly what gatehouse sets for a client that sent none of
+// them: no client value survives.
+func FuzzForwardingHeaders(f *testing.F) {
+	p := newHotPath(f, "http://127.0.0.1:1", nil)
+	p.h.asserter = nil // a fresh signature would differ from the baseline's; the header is then never set
+	target, _ := url.Parse("http://127.0.0.1:8080")
+	rewrite := p.h.rewrite(target)
+	run := func(client http.Header, host string) map[string][]string {
+		in := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:4180/page", nil)
+		in.Host, in.RemoteAddr, in.Header = host, "192.0.2.1:1234", client
+		st := &requestState{id: "0123456789abcdef0123456789abcdef", auth: &authenticated{session: p.session}}
+		in = in.WithContext(context.WithValue(context.Background(), requestStateKey{}, st))
+		out := in.Clone(in.Context())
+		rewrite(&httputil.ProxyRequest{In: in, Out: out})
+		fam := map[string][]string{}
+		for name, values := range out.Header {
+			if inForwardingFamily(name) {
+				fam[name] = values
+			}
+		}
+		return fam
+	}
+	baseline := run(http.Header{}, "127.0.0.1:4180")
+	if v := baseline["X-Forwarded-Host"]; len(v) != 1 || v[0] != "127.0.0.1:4180" {
+		f.Fatalf("X-Forwarded-Host without client headers = %q", v)
+	}
+	for _, seed := range [][2]string{
+		{"X-Rewrite-Url: /admin\nX_Original_URL: /admin\nx-original-host: evil.example", "127.0.0.1:4180"},
+		{"X-Forwarded-For: 10.0.0.1\nX_FORWARDED_HOST: evil.example\nForwarded: for=10.0.0.1;host=evil\nX-Real-IP: 1.2.3.4", "evil.example"},
+		{"X-HTTP-Method-Override: POST\nx_method_override: PUT\nX-Http-Method: DELETE\nFront_End_Https: on\nX-Url-Scheme: https", "Alias.Example"},
+		{"Client-Ip: 1\nX-Client-IP: 2\nTrue-Client-IP: 3\nX-Cluster-Client-Ip: 4\nCF-Connecting-IP: 5\nX-Host: evil", ""},
+		{"X-Forwarded-User: admin\nX-Forwarded-Prefix: /evil\nX-Forwarded-Port: 1\nX-Request-Id: forged\nX-Gatehouse-Assertion: forged", "h"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, client, host string) {
+		h := http.Header{}
+		for _, line := range strings.Split(client, "\n") {
+			name, value, _ := strings.Cut(line, ":")
+			if validHeaderName(name) {
+				h[name] = append(h[name], strings.TrimSpace(value)) // raw: keep the client's spelling
+			}
+		}
+		if got := run(h, host); !reflect.DeepEqual(got, baseline) {
+			t.Fatalf("client headers %q, Host %q: forwarding headers upstream %q, want gatehouse's own %q", client, host, got, baseline)
+		}
+	})
+}
+
+// inForwardingFamily is the README's table of what a client outside
+// trusted_proxies cannot send, written out again (not taken from
+// headers.go), so that the fuzzer checks the stripper against the contract
+// rather than against itself. Identity headers are X-Forwarded-*.
+func inForwardingFamily(name string) bool {
+	n := strings.ReplaceAll(strings.ToLower(name), "_", "-")
+	for _, prefix := range []string{"x-forwarded-", "x-original-", "x-rewrite-"} {
+		if strings.HasPrefix(n, prefix) {
+			return true
+		}
+	}
+	switch n {
+	case "forwarded", "x-real-ip", "x-host", "front-end-https", "x-url-scheme",
+		"client-ip", "x-client-ip", "true-client-ip", "x-cluster-client-ip", "cf-connecting-ip",
+		"x-http-method-override", "x-method-override", "x-http-method",
+		"x-request-id", "x-gatehouse-assertion":
+		return true
+	}
+	return false
 }

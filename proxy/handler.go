@@ -43,6 +43,7 @@ type Handler struct {
 	strip    stripper
 	upstream *httputil.ReverseProxy
 	rd       redirectValidator
+	hosts    hostGuard // server.allowed_hosts (hosts.go)
 	paths    paths
 	policy   *authz.Policy
 	now      func() time.Time
@@ -84,6 +85,7 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *
 		metrics:  m,
 		cookies:  cookies,
 		rd:       newRedirectValidator(cfg.PublicURL, cfg.AllowedRedirectHosts),
+		hosts:    newHostGuard(cfg.PublicURL, cfg.Server.AllowedHosts),
 		paths: paths{
 			start:    cfg.PathPrefix + "/start",
 			callback: cfg.OIDC.RedirectPath,
@@ -117,6 +119,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
+	if h.checksHost(r) && !h.hosts.allows(r.Host) {
+		h.misdirected(w, r)
+		return
+	}
 	switch r.URL.Path {
 	case h.paths.start:
 		h.start(w, r)

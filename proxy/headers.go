@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bytes"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -12,27 +13,44 @@ import (
 // variable as X-Forwarded-User. The default assertion name stays here when
 // identity.assertion.header renames it, so an upstream still reading the old
 // name never sees a client's copy.
+//
+// Method overrides are here too, removed even from trusted proxies: no proxy
+// writes them, they come from clients, and an app that honours one (Yii2 does
+// for any method) runs a POST handler for what gatehouse's policy judged as a
+// GET.
 var alwaysStripped = []string{
 	"X-Gatehouse-Assertion",
 	"X-Forwarded-Access-Token",
+	"X-Http-Method-Override",
+	"X-Method-Override",
+	"X-Http-Method",
 }
 
-// Headers that carry a proxy's view of the request: believed only from a
+// Header families that carry a proxy's view of the request (client address,
+// host, scheme, port, path prefix, original URL): believed only from a
 // trusted proxy, otherwise removed and replaced by gatehouse's own view.
+// Frameworks route on them when they trust the proxy: Yii2 takes the path
+// from X-Rewrite-Url or X-Original-Url and the host from X-Original-Host,
+// Symfony and Laravel read X-Forwarded-Prefix, -Host and -Port. Whole
+// families go by prefix (folded), so that a spelling nobody listed yet does
+// not slip through.
+var forwardingPrefixes = []string{"x-forwarded-", "x-original-", "x-rewrite-"}
+
+// forwardingHeaders are the members of the same families without a common
+// prefix: RFC 7239, the client-IP headers of CDNs and load balancers, and the
+// scheme hints of IIS, Microsoft front ends and WSGI.
 var forwardingHeaders = []string{
-	"X-Forwarded-For",
-	"X-Forwarded-Host",
-	"X-Forwarded-Proto",
-	"X-Forwarded-Port",
-	"X-Forwarded-Prefix",
-	"X-Forwarded-Uri",
-	"X-Forwarded-Method",
-	"X-Original-Uri",
-	"X-Original-Url",
-	"X-Original-Method",
-	"X-Real-Ip",
-	"X-Request-Id",
 	"Forwarded",
+	"X-Real-Ip",
+	"X-Host",
+	"Front-End-Https",
+	"X-Url-Scheme",
+	"Client-Ip",
+	"X-Client-Ip",
+	"True-Client-Ip",
+	"X-Cluster-Client-Ip",
+	"Cf-Connecting-Ip",
+	"X-Request-Id",
 }
 
 // stripper removes client-sent copies of the headers gatehouse sets.
@@ -75,16 +93,32 @@ func (s stripper) trusts(r *http.Request) bool {
 	return false
 }
 
-// strip deletes every identity header, and the forwarding headers unless the
-// peer is trusted.
+// strip deletes every identity header and method override, and the
+// forwarding families unless the peer is trusted.
 func (s stripper) strip(h http.Header, trustedPeer bool) {
 	var buf [64]byte // folds typical names without allocating
 	for name := range h {
 		folded := appendFolded(buf[:0], name)
-		if s.always[string(folded)] || (!trustedPeer && s.forwarding[string(folded)]) {
+		if s.always[string(folded)] || (!trustedPeer && s.isForwarding(folded)) {
 			delete(h, name)
 		}
 	}
+}
+
+// isForwarding reports whether a folded name is of a forwarding family.
+func (s stripper) isForwarding(folded []byte) bool {
+	if s.forwarding[string(folded)] {
+		return true
+	}
+	if len(folded) < 2 || folded[0] != 'x' || folded[1] != '-' {
+		return false // most browser headers end here
+	}
+	for _, p := range forwardingPrefixes {
+		if bytes.HasPrefix(folded, []byte(p)) {
+			return true
+		}
+	}
+	return false
 }
 
 // appendFolded appends foldHeaderName(name) to b, for ASCII names (a

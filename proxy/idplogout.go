@@ -180,12 +180,16 @@ func (h *Handler) rejectFrontchannel(w http.ResponseWriter, r *http.Request, rea
 }
 
 // frontchannelPage is the empty page the provider's iframe loads. It may be
-// framed (that is how it is used), is never cached, and runs nothing.
+// framed by any site (that is how it is used, and the provider's logout page
+// need not be on the issuer's origin): frame-ancestors * keeps gatehouse's
+// frame-ancestors 'none' off it (securityheaders.go). Framing it gains an
+// attacker nothing: it has no button and shows nothing. It is never cached
+// and runs nothing.
 func (h *Handler) frontchannelPage(w http.ResponseWriter, status int) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors *")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte("<!doctype html><title>" + strings.ToLower(http.StatusText(status)) + "</title>\n"))
 }

@@ -60,7 +60,7 @@ func renderPage(w http.ResponseWriter, r *http.Request, p page) {
 			formAction += " " + origin
 		}
 	}
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action "+formAction)
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action "+formAction)
 	code := p.Status
 	if code == 0 {
 		code = http.StatusOK

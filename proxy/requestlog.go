@@ -97,12 +97,25 @@ func validRequestID(id string) bool {
 // statusRecorder remembers the status code. Unwrap lets
 // http.ResponseController reach Flush and Hijack, so streaming responses and
 // WebSocket upgrades pass through.
+//
+// It also adds gatehouse's security headers to every final response that is
+// not the upstream's (securityheaders.go, response.go).
 type statusRecorder struct {
 	http.ResponseWriter
 	code int
+	// upstream: the response is the upstream's, to be left as it made it.
+	upstream bool
+	// final: a final (non-1xx) status was written.
+	final bool
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
+	if code >= 200 && !s.final {
+		s.final = true
+		if !s.upstream {
+			setOwnResponseHeaders(s.Header())
+		}
+	}
 	if s.code == 0 {
 		s.code = code
 	}
@@ -110,8 +123,8 @@ func (s *statusRecorder) WriteHeader(code int) {
 }
 
 func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.code == 0 {
-		s.code = http.StatusOK
+	if !s.final {
+		s.WriteHeader(http.StatusOK)
 	}
 	return s.ResponseWriter.Write(b)
 }

@@ -27,7 +27,7 @@ func (h *Handler) newReverseProxy(target *url.URL) *httputil.ReverseProxy {
 		Rewrite:        h.rewrite(target),
 		Transport:      h.timedTransport(newTransport()),
 		ErrorHandler:   h.upstreamError,
-		ModifyResponse: noStoreForUser,
+		ModifyResponse: h.modifyResponse, // response.go
 		BufferPool:     newBufferPool(),
 	}
 }
@@ -107,7 +107,9 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 		if peer, ok := peerAddr(pr.In); ok {
 			v[0] = peerString(pr.In.RemoteAddr, peer)
 		}
-		v[1] = pr.In.Host
+		// Never the client's Host: apps build links (password-reset mails)
+		// from X-Forwarded-Host. Host itself is one of server.allowed_hosts.
+		v[1] = h.hosts.public
 		v[2] = "http"
 		if pr.In.TLS != nil {
 			v[2] = "https"

@@ -24,6 +24,7 @@ targets=(
   "./proxy:FuzzSessionCookie 20000x"
   "./proxy:FuzzRedirect 20000x"
   "./proxy:FuzzIdentityHeaders 10000x"
+  "./proxy:FuzzForwardingHeaders 10000x"
   "./pkg/config:FuzzLoad 2000x"
   "./pkg/authz:FuzzCleanPath 50000x"
   "./pkg/oidcclient:FuzzLogoutToken 20000x"

@@ -352,6 +352,15 @@ type Server struct {
 	// ShutdownTimeout is how long in-flight requests may finish after SIGTERM
 	// (key server.shutdown_timeout, default 30s).
 	ShutdownTimeout time.Duration `mapstructure:"shutdown_timeout"`
+
+	// AllowedHosts lists the hosts (host or host:port, compared ignoring
+	// case; a host without a port stands for public_url's default port) that
+	// the main listener answers for. A request naming any other host gets
+	// 421, because applications build absolute links, such as those in
+	// password-reset mails, from Host. public_url's host is always allowed;
+	// peers in trusted_proxies and the forward-auth endpoint are not checked
+	// (key server.allowed_hosts, default [public_url's host[:port]]).
+	AllowedHosts []string `mapstructure:"allowed_hosts"`
 }
 
 // Log configures logging.

@@ -141,6 +141,7 @@ func TestLoadDefaults(t *testing.T) {
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			ShutdownTimeout:   30 * time.Second,
+			AllowedHosts:      []string{"app.example.com"},
 		},
 		Log: Log{Level: "info", Format: "json", FlushInterval: time.Second},
 	}

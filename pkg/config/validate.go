@@ -330,6 +330,7 @@ func (c *Config) validateServer(errs *problems) {
 	if s.ShutdownTimeout <= 0 {
 		errs.add("server.shutdown_timeout", "must be greater than 0")
 	}
+	c.validateAllowedHosts(errs)
 }
 
 // parseHTTPURL parses an absolute http or https URL with a host. On failure it

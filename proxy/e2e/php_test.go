@@ -44,10 +44,17 @@ func requirePHP(t *testing.T) string {
 // upstream.url.
 func startPHP(t *testing.T, env ...string) *phpApp {
 	t.Helper()
-	php := requirePHP(t)
 	_, file, _, _ := runtime.Caller(0)
 	docroot := filepath.Join(filepath.Dir(file), "..", "..", "examples", "php")
 	env = append(env, "GATEHOUSE_JWKS_CACHE="+filepath.Join(t.TempDir(), "jwks.json"))
+	return servePHP(t, docroot, "", env...)
+}
+
+// servePHP runs `php -S` on a free 127.0.0.1 port for docroot, with router
+// (a script every request goes through) unless it is "".
+func servePHP(t *testing.T, docroot, router string, env ...string) *phpApp {
+	t.Helper()
+	php := requirePHP(t)
 
 	// php -S cannot take a listener, so a free port is picked and the start is
 	// retried if another process takes it meanwhile.
@@ -55,7 +62,11 @@ func startPHP(t *testing.T, env ...string) *phpApp {
 		ln := listen(t)
 		addr := ln.Addr().String()
 		_ = ln.Close()
-		cmd := exec.Command(php, "-n", "-S", addr, "-t", docroot)
+		args := []string{"-n", "-S", addr, "-t", docroot}
+		if router != "" {
+			args = append(args, router)
+		}
+		cmd := exec.Command(php, args...)
 		cmd.Env = append(append(os.Environ(), env...), "GATEHOUSE_AUDIENCE=http://"+addr)
 		cmd.Stdout, cmd.Stderr = &testWriter{t}, &testWriter{t}
 		if err := cmd.Start(); err != nil {
