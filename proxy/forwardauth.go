@@ -27,7 +27,16 @@ type originalRequest struct {
 // when the store or the provider cannot answer. The original URI is believed
 // only from trusted_proxies; without it the path is unknown, nothing is
 // public, and the user must pass every rule.
+//
+// Off (forward_auth.enabled false, the default) the endpoint does not exist:
+// its 202 carries the signed assertion, a credential the upstream accepts, and
+// when gatehouse itself is the proxy nothing needs it but a script of the
+// application's origin that wants to lift it.
 func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) {
+	if !h.cfg.ForwardAuth.Enabled {
+		h.fail(w, r, http.StatusNotFound, "Not found", "There is no such page.")
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	orig, err := h.originalRequest(r)
 	if err != nil {

@@ -133,7 +133,7 @@ func TestNginxForwardAuth(t *testing.T) {
 	public := "http://127.0.0.1:" + strconv.Itoa(port)
 	startNginx(t, port, gateLn.Addr().String(), strings.TrimPrefix(app.URL, "http://"))
 	g := startGate(t, withFront(gateLn, public), withConfigFile(policyFile),
-		withIDP(testidp.WithUsers(policyUsers...)), withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1"))
+		withIDP(testidp.WithUsers(policyUsers...)), withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1", forwardAuthOn))
 
 	b := newBrowser(t)
 	resp := b.navigate(public + "/app/page?x=1&y=2")
