@@ -80,6 +80,21 @@ func TestForwardAuthFromTrustedProxy(t *testing.T) {
 		}
 	}
 
+	// Traefik and Envoy cannot drop single cookies: they copy the 202's
+	// Cookie onto the request, which then carries the application's cookies
+	// only.
+	t.Run("the 202 names the application's cookies", func(t *testing.T) {
+		for cookie, want := range map[string]string{
+			"a=1; gatehouse=" + staff.sessionCookie(g) + "; gatehouse-login-0a1b2c3d=x; b=2": "a=1; b=2",
+			"gatehouse-signed-out=y; gatehouse=" + staff.sessionCookie(g):                   "",
+		} {
+			resp := rawGet(t, g, "/oauth2/auth", "Accept", "application/json", "Cookie", cookie, "X-Original-URI", "/app")
+			if got, ok := resp.Header["Cookie"]; resp.StatusCode != 202 || !ok || len(got) != 1 || got[0] != want {
+				t.Errorf("status %d, Cookie on the 202 %d values (present %v), want exactly %q", resp.StatusCode, len(got), ok, want)
+			}
+		}
+	})
+
 	t.Run("browser 401 leads to the login", func(t *testing.T) {
 		resp := rawGet(t, g, "/oauth2/auth", "Accept", "text/html", "X-Forwarded-Uri", "/app/page?q=1",
 			"X-Forwarded-Host", strings.TrimPrefix(g.URL, "http://"), "X-Forwarded-Proto", "http")
