@@ -86,7 +86,7 @@ func TestForwardAuthFromTrustedProxy(t *testing.T) {
 	t.Run("the 202 names the application's cookies", func(t *testing.T) {
 		for cookie, want := range map[string]string{
 			"a=1; gatehouse=" + staff.sessionCookie(g) + "; gatehouse-login-0a1b2c3d=x; b=2": "a=1; b=2",
-			"gatehouse-signed-out=y; gatehouse=" + staff.sessionCookie(g):                   "",
+			"gatehouse-signed-out=y; gatehouse=" + staff.sessionCookie(g):                    "",
 		} {
 			resp := rawGet(t, g, "/oauth2/auth", "Accept", "application/json", "Cookie", cookie, "X-Original-URI", "/app")
 			if got, ok := resp.Header["Cookie"]; resp.StatusCode != 202 || !ok || len(got) != 1 || got[0] != want {
