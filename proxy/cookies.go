@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -133,6 +134,34 @@ func (j cookieJar) login(r *http.Request, state string) (ls loginState, ok bool)
 		return ls, false
 	}
 	return ls, true
+}
+
+// maxLoginCookies is how many login attempts one browser keeps at once. Each
+// cookie is about 400 bytes for 10 minutes: without a cap a cross-site page
+// that opens /start a hundred times would push every later request of this
+// browser over server.max_header_bytes (431) until they expire.
+const maxLoginCookies = 4
+
+// expireOldLogins makes room for one more login attempt: when the request
+// already carries maxLoginCookies or more, the oldest are expired so that
+// maxLoginCookies-1 remain. Browsers send cookies of the same path oldest
+// first (RFC 6265, section 5.4), so the oldest are the first in the header.
+// The values are not decoded: a broken or foreign login cookie is expired
+// like any other.
+func (j cookieJar) expireOldLogins(w http.ResponseWriter, r *http.Request) {
+	prefix := j.sessionName + "-login-"
+	var names []string
+	for _, line := range r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+			if strings.HasPrefix(name, prefix) && !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	for _, name := range names[:max(0, len(names)-(maxLoginCookies-1))] {
+		http.SetCookie(w, j.cookie(name, "", -1))
+	}
 }
 
 func (j cookieJar) clearLogin(w http.ResponseWriter, state string) {

@@ -27,7 +27,16 @@ type originalRequest struct {
 // when the store or the provider cannot answer. The original URI is believed
 // only from trusted_proxies; without it the path is unknown, nothing is
 // public, and the user must pass every rule.
+//
+// Off (forward_auth.enabled false, the default) the endpoint does not exist:
+// its 202 carries the signed assertion, a credential the upstream accepts, and
+// when gatehouse itself is the proxy nothing needs it but a script of the
+// application's origin that wants to lift it.
 func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) {
+	if !h.cfg.ForwardAuth.Enabled {
+		h.fail(w, r, http.StatusNotFound, "Not found", "There is no such page.")
+		return
+	}
 	w.Header().Set("Cache-Control", "no-store")
 	orig, err := h.originalRequest(r)
 	if err != nil {
@@ -41,7 +50,7 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) {
 			requestStateFrom(r.Context()).auth = auth
 			h.setIdentity(w.Header(), auth)
 		}
-		h.accepted(w)
+		h.accepted(w, r)
 		return
 	}
 	auth, err := h.authenticate(r)
@@ -62,7 +71,7 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) {
 	}
 	requestStateFrom(r.Context()).auth = auth
 	h.setIdentity(w.Header(), auth)
-	h.accepted(w)
+	h.accepted(w, r)
 }
 
 // accepted writes the 202. Every identity header is present, empty when the
@@ -70,13 +79,26 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) {
 // copy listed headers from the auth response (Envoy's
 // allowed_upstream_headers) then overwrite a client's copy instead of
 // leaving it in place.
-func (h *Handler) accepted(w http.ResponseWriter) {
+func (h *Handler) accepted(w http.ResponseWriter, r *http.Request) {
 	for _, name := range h.mapper.Names() {
 		if _, ok := w.Header()[name]; !ok {
 			w.Header()[name] = []string{""}
 		}
 	}
+	w.Header()["Cookie"] = []string{h.appCookies(r)}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// appCookies is the request's Cookie line without gatehouse's cookies: what
+// the application should get. Traefik (authResponseHeaders) and Envoy
+// (allowed_upstream_headers) copy it from the 202 onto the request, since
+// neither can remove single cookies itself. Empty when nothing is left, so
+// that the copy still replaces the browser's line.
+func (h *Handler) appCookies(r *http.Request) string {
+	hdr := http.Header{"Cookie": r.Header["Cookie"]}
+	var line [1]string
+	removeOwnCookies(hdr, h.cookies.isOwnCookie, &line)
+	return hdr.Get("Cookie")
 }
 
 // loginURLHeader carries, on forward-auth's 401, the login URL that returns

@@ -51,6 +51,9 @@ type Handler struct {
 	repeatLog *zap.Logger
 	// accessLog writes the per-request line (requestlog.go).
 	accessLog *zap.Logger
+	// loginLimit throttles /start and the callback per client (ratelimit.go);
+	// nil: no limit.
+	loginLimit *loginLimiter
 }
 
 type paths struct {
@@ -103,6 +106,7 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *
 		return nil, err
 	}
 	h.repeatLog = newRepeatLogger(logger)
+	h.loginLimit = newLoginLimiter(cfg.Server.LoginRateLimit, cfg.Server.LoginRateBurst, time.Now)
 	// The caller of every access line is the same line of requestlog.go;
 	// looking it up (runtime.Callers) was a sizeable part of the line's cost.
 	h.accessLog = logger.WithOptions(zap.WithCaller(false))
@@ -121,6 +125,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
 	if h.checksHost(r) && !h.hosts.allows(r.Host) {
 		h.misdirected(w, r)
+		return
+	}
+	if h.loginLimited(w, r) {
 		return
 	}
 	switch r.URL.Path {

@@ -19,11 +19,18 @@ import (
 
 // start begins a new login, even when a session exists: 302 to the provider
 // with state, nonce and a PKCE S256 challenge, all remembered in a login cookie
-// of this attempt's own.
+// of this attempt's own. While the store is unreachable it answers 503 at
+// once: the callback could not create the session, and the user would have
+// signed in at the provider for nothing.
 func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		h.fail(w, r, http.StatusMethodNotAllowed, "Method not allowed", "Use GET to start a login.")
+		return
+	}
+	if err := h.store.Ping(r.Context()); err != nil {
+		h.metrics.LoginFailed(metrics.LoginStoreUnavailable)
+		h.storeUnavailable(w, r, err)
 		return
 	}
 	ls := loginState{
@@ -38,6 +45,7 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 		h.providerUnavailable(w, r, err)
 		return
 	}
+	h.cookies.expireOldLogins(w, r)
 	if err := h.cookies.setLogin(w, ls); err != nil {
 		h.logger.Error("set login cookie", zap.Error(err))
 		h.metrics.LoginFailed(metrics.LoginInternalError)

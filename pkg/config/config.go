@@ -59,6 +59,9 @@ type Config struct {
 	Bearer Bearer `mapstructure:"bearer"`
 	// Server holds the HTTP server limits (section server).
 	Server Server `mapstructure:"server"`
+	// ForwardAuth configures the forward-auth endpoint <path_prefix>/auth for
+	// nginx, Traefik and Envoy (section forward_auth).
+	ForwardAuth ForwardAuth `mapstructure:"forward_auth"`
 	// Log holds the logging settings (section log).
 	Log Log `mapstructure:"log"`
 }
@@ -361,6 +364,25 @@ type Server struct {
 	// peers in trusted_proxies and the forward-auth endpoint are not checked
 	// (key server.allowed_hosts, default [public_url's host[:port]]).
 	AllowedHosts []string `mapstructure:"allowed_hosts"`
+	// LoginRateLimit is how many requests per second one client address may
+	// make to <path_prefix>/start and the callback together, refilling a
+	// bucket of login_rate_burst; over it the answer is 429 with Retry-After.
+	// 0 turns the limit off (key server.login_rate_limit, default 5).
+	LoginRateLimit int `mapstructure:"login_rate_limit"`
+	// LoginRateBurst is how many login requests one client address may make
+	// at once before login_rate_limit applies (key server.login_rate_burst,
+	// default 20).
+	LoginRateBurst int `mapstructure:"login_rate_burst"`
+}
+
+// ForwardAuth configures <path_prefix>/auth, the endpoint a proxy in front
+// asks whether to let a request through.
+type ForwardAuth struct {
+	// Enabled serves <path_prefix>/auth (and <path_prefix>/auth/<path> for
+	// Envoy). Off, both are 404: the endpoint hands the signed assertion to
+	// whoever asks, and when gatehouse itself is the proxy, the page's own
+	// JavaScript could read it (key forward_auth.enabled, default false).
+	Enabled bool `mapstructure:"enabled"`
 }
 
 // Log configures logging.
@@ -424,6 +446,8 @@ func defaults() *Config {
 			ReadHeaderTimeout: 10 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			ShutdownTimeout:   30 * time.Second,
+			LoginRateLimit:    5,
+			LoginRateBurst:    20,
 		},
 		Log: Log{Level: "info", Format: "json", FlushInterval: time.Second},
 	}

@@ -146,6 +146,7 @@ func TestLoadDefaults(t *testing.T) {
 		Log: Log{Level: "info", Format: "json", FlushInterval: time.Second},
 	}
 	want.Session.Redis.ClientCache = time.Minute
+	want.Server.LoginRateLimit, want.Server.LoginRateBurst = 5, 20
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}

@@ -100,6 +100,8 @@ type Metrics struct {
 	sessionsDeleted  *prometheus.CounterVec
 	upstreamDuration *prometheus.HistogramVec
 	storeDuration    *prometheus.HistogramVec
+	// loginRateLimited: see ratelimit.go.
+	loginRateLimited prometheus.Counter
 
 	// The children every request touches, resolved once: WithLabelValues
 	// hashes the labels and takes a lock on each call.
@@ -153,6 +155,9 @@ func New(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.requests, m.loginsStarted, m.loginsCompleted, m.loginsFailed, m.refreshes,
 		m.logouts, m.logoutSessions, m.logoutRejected, m.sessionsCreated, m.sessionsDeleted, m.upstreamDuration, m.storeDuration)
+	m.loginRateLimited = counter("login_rate_limited_total",
+		"Login starts and callbacks refused with 429 by server.login_rate_limit.")
+	reg.MustRegister(m.loginRateLimited)
 	m.requestsBy = make(map[Outcome]prometheus.Counter, len(allOutcomes))
 	for _, v := range allOutcomes {
 		m.requestsBy[v] = m.requests.WithLabelValues(string(v))

@@ -97,7 +97,7 @@ bearer:
 `
 
 func TestBearerTokens(t *testing.T) {
-	g := startGate(t, withConfigFile(bearerFile))
+	g := startGate(t, withConfigFile(bearerFile), withEnv("GATEHOUSE_FORWARD_AUTH_ENABLED=true"))
 	m := newTokenMinter(t, g)
 
 	attacker, err := rsa.GenerateKey(rand.Reader, 2048)

@@ -11,6 +11,9 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testidp"
 )
 
+// forwardAuthOn serves /oauth2/auth, which is off by default.
+const forwardAuthOn = "GATEHOUSE_FORWARD_AUTH_ENABLED=true"
+
 // authGet asks gatehouse's forward-auth endpoint as a proxy would.
 func authGet(t *testing.T, g *gate, target, cookie string, header ...string) *http.Response {
 	t.Helper()
@@ -23,7 +26,7 @@ func authGet(t *testing.T, g *gate, target, cookie string, header ...string) *ht
 
 func TestForwardAuthFromTrustedProxy(t *testing.T) {
 	g := startGate(t, withConfigFile(policyFile), withIDP(testidp.WithUsers(policyUsers...)),
-		withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1"))
+		withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1", forwardAuthOn))
 	staff, admin := newBrowser(t), newBrowser(t)
 	staff.login(g, "/", "staff", "staff-password")
 	admin.login(g, "/", "admin", "admin-password")
@@ -77,6 +80,21 @@ func TestForwardAuthFromTrustedProxy(t *testing.T) {
 		}
 	}
 
+	// Traefik and Envoy cannot drop single cookies: they copy the 202's
+	// Cookie onto the request, which then carries the application's cookies
+	// only.
+	t.Run("the 202 names the application's cookies", func(t *testing.T) {
+		for cookie, want := range map[string]string{
+			"a=1; gatehouse=" + staff.sessionCookie(g) + "; gatehouse-login-0a1b2c3d=x; b=2": "a=1; b=2",
+			"gatehouse-signed-out=y; gatehouse=" + staff.sessionCookie(g):                    "",
+		} {
+			resp := rawGet(t, g, "/oauth2/auth", "Accept", "application/json", "Cookie", cookie, "X-Original-URI", "/app")
+			if got, ok := resp.Header["Cookie"]; resp.StatusCode != 202 || !ok || len(got) != 1 || got[0] != want {
+				t.Errorf("status %d, Cookie on the 202 %d values (present %v), want exactly %q", resp.StatusCode, len(got), ok, want)
+			}
+		}
+	})
+
 	t.Run("browser 401 leads to the login", func(t *testing.T) {
 		resp := rawGet(t, g, "/oauth2/auth", "Accept", "text/html", "X-Forwarded-Uri", "/app/page?q=1",
 			"X-Forwarded-Host", strings.TrimPrefix(g.URL, "http://"), "X-Forwarded-Proto", "http")
@@ -89,7 +107,7 @@ func TestForwardAuthFromTrustedProxy(t *testing.T) {
 }
 
 func TestForwardAuthIgnoresUntrustedPeerHeaders(t *testing.T) {
-	g := startGate(t, withConfigFile(policyFile), withIDP(testidp.WithUsers(policyUsers...)))
+	g := startGate(t, withConfigFile(policyFile), withIDP(testidp.WithUsers(policyUsers...)), withEnv(forwardAuthOn))
 	staff, admin := newBrowser(t), newBrowser(t)
 	staff.login(g, "/", "staff", "staff-password")
 	admin.login(g, "/", "admin", "admin-password")
@@ -117,10 +135,38 @@ func TestForwardAuthIgnoresUntrustedPeerHeaders(t *testing.T) {
 	}
 }
 
+// TestForwardAuthOffByDefault: without forward_auth.enabled, /oauth2/auth
+// and everything under it is 404 and hands out no identity: a script of the
+// application's origin (the browser sends the session cookie along) cannot
+// read the signed assertion there.
+func TestForwardAuthOffByDefault(t *testing.T) {
+	g := startGate(t, withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1"))
+	b := newBrowser(t)
+	b.loginAlice(g)
+	before := g.Upstream.count()
+	for _, target := range []string{"/oauth2/auth", "/oauth2/auth/app", "/oauth2/auth/"} {
+		for _, accept := range []string{"application/json", "text/html"} {
+			resp := rawGet(t, g, target, "Accept", accept, "Cookie", "gatehouse="+b.sessionCookie(g),
+				"X-Original-URI", "/app", "Sec-Fetch-Site", "same-origin")
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s (%s): status %d, want 404", target, accept, resp.StatusCode)
+			}
+			for _, name := range []string{"X-Gatehouse-Assertion", "X-Forwarded-User", "X-Forwarded-Email"} {
+				if v := resp.Header.Get(name); v != "" {
+					t.Errorf("GET %s: response carries %s (%d bytes)", target, name, len(v))
+				}
+			}
+		}
+	}
+	if n := g.Upstream.count() - before; n != 0 {
+		t.Errorf("%d forward-auth requests went to the upstream", n)
+	}
+}
+
 func TestForwardAuthStoreDownIs503(t *testing.T) {
 	// No client-side cache: the check right after the stop must reach Redis
 	// (see TestStoreOutageIs503AndRecovers).
-	g := startGate(t, withStore("redis"), withEnv("GATEHOUSE_SESSION_REDIS_CLIENT_CACHE=0"))
+	g := startGate(t, withStore("redis"), withEnv("GATEHOUSE_SESSION_REDIS_CLIENT_CACHE=0", forwardAuthOn))
 	b := newBrowser(t)
 	b.loginAlice(g)
 	if resp := authGet(t, g, "/oauth2/auth", b.sessionCookie(g)); resp.StatusCode != 202 {

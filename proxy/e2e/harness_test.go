@@ -155,6 +155,9 @@ func startGates(t *testing.T, n int, opts ...option) []*gate {
 			"GATEHOUSE_COOKIE_SECRETS=" + secret,
 			"GATEHOUSE_SESSION_STORE=" + o.store,
 			"GATEHOUSE_SERVER_SHUTDOWN_TIMEOUT=2s",
+			// Tests log in from 127.0.0.1 far faster than people do; the
+			// limit's own tests (loginabuse_test.go) set it again.
+			"GATEHOUSE_SERVER_LOGIN_RATE_LIMIT=0",
 		}
 		if redisAddrs != nil {
 			env = append(env, "GATEHOUSE_SESSION_REDIS_ADDRESSES="+strings.Join(redisAddrs, ","),

@@ -1,6 +1,9 @@
 package e2e
 
 import (
+	"bufio"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -40,12 +43,17 @@ func freePort(t *testing.T) int {
 	return port
 }
 
-// startNginx runs nginx with examples/nginx/gatehouse.conf, its addresses
-// replaced by the test's, in a prefix directory of its own.
+// startNginx runs nginx with examples/nginx/gatehouse.conf (and the
+// gatehouse-forwarding.conf it includes), its addresses replaced by the
+// test's, in a prefix directory of its own.
 func startNginx(t *testing.T, port int, gatehouseAddr, appAddr string) {
 	t.Helper()
 	bin := nginxBinary(t)
 	example, err := os.ReadFile(filepath.Join("..", "..", "examples", "nginx", "gatehouse.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forwarding, err := os.ReadFile(filepath.Join("..", "..", "examples", "nginx", "gatehouse-forwarding.conf"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +62,7 @@ func startNginx(t *testing.T, port int, gatehouseAddr, appAddr string) {
 		{"listen 80;", "listen 127.0.0.1:" + strconv.Itoa(port) + ";"},
 		{"http://127.0.0.1:4180", "http://" + gatehouseAddr},
 		{"http://127.0.0.1:8080", "http://" + appAddr},
+		{`default "app.example.com";`, `default "127.0.0.1:` + strconv.Itoa(port) + `";`},
 	} {
 		if !strings.Contains(server, r[0]) {
 			t.Fatalf("examples/nginx/gatehouse.conf no longer contains %q", r[0])
@@ -81,6 +90,10 @@ func startNginx(t *testing.T, port int, gatehouseAddr, appAddr string) {
 		"http {\n    access_log " + filepath.Join(dir, "access.log") + ";\n" + temps.String() + server + "\n}\n"
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// include resolves relative names against nginx.conf's directory.
+	if err := os.WriteFile(filepath.Join(dir, "gatehouse-forwarding.conf"), forwarding, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-p", dir, "-e", filepath.Join(dir, "error.log"), "-c", confPath)
@@ -126,14 +139,7 @@ func startNginx(t *testing.T, port int, gatehouseAddr, appAddr string) {
 // TestNginxForwardAuth puts a real nginx in front of an application, with
 // gatehouse as its auth_request service, configured from examples/nginx.
 func TestNginxForwardAuth(t *testing.T) {
-	nginxBinary(t)
-	app := newRecorder(t, nil)
-	gateLn := listen(t)
-	port := freePort(t)
-	public := "http://127.0.0.1:" + strconv.Itoa(port)
-	startNginx(t, port, gateLn.Addr().String(), strings.TrimPrefix(app.URL, "http://"))
-	g := startGate(t, withFront(gateLn, public), withConfigFile(policyFile),
-		withIDP(testidp.WithUsers(policyUsers...)), withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1"))
+	public, app, g := startNginxGate(t)
 
 	b := newBrowser(t)
 	resp := b.navigate(public + "/app/page?x=1&y=2")
@@ -197,8 +203,196 @@ func TestNginxForwardAuth(t *testing.T) {
 	}
 }
 
+// startNginxGate runs an application behind nginx (examples/nginx) with
+// gatehouse as its auth service, configured as the example says.
+func startNginxGate(t *testing.T) (public string, app *recorder, g *gate) {
+	t.Helper()
+	nginxBinary(t)
+	app = newRecorder(t, nil)
+	gateLn := listen(t)
+	port := freePort(t)
+	public = "http://127.0.0.1:" + strconv.Itoa(port)
+	startNginx(t, port, gateLn.Addr().String(), strings.TrimPrefix(app.URL, "http://"))
+	g = startGate(t, withFront(gateLn, public), withConfigFile(policyFile),
+		withIDP(testidp.WithUsers(policyUsers...)), withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1", forwardAuthOn))
+	return public, app, g
+}
+
 // rawGetAt is rawGet against any base URL.
 func rawGetAt(t *testing.T, base, target string, header ...string) *http.Response {
 	t.Helper()
 	return rawGet(t, &gate{URL: base}, target, header...)
+}
+
+// rawGetHost sends a raw GET to base with the Host header host, as a client
+// that names another host would.
+func rawGetHost(t *testing.T, base, host, target string, header ...string) *http.Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	var b strings.Builder
+	fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", target, host)
+	for i := 0; i+1 < len(header); i += 2 {
+		fmt.Fprintf(&b, "%s: %s\r\n", header[i], header[i+1])
+	}
+	b.WriteString("\r\n")
+	if _, err := io.WriteString(conn, b.String()); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("GET %s: %v", target, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(strings.NewReader(string(body)))
+	return resp
+}
+
+// TestNginxExampleRefusesClientForwarding drives, through a real nginx
+// configured from examples/nginx, what a client can send to be believed by
+// gatehouse or by the application: a chosen original URI, a direct call of
+// the forward-auth endpoint, a chosen host, the routing headers PHP
+// frameworks read, and whether gatehouse's cookies reach the application.
+func TestNginxExampleRefusesClientForwarding(t *testing.T) {
+	public, app, g := startNginxGate(t)
+	staff := newBrowser(t)
+	staff.login(g, "/", "staff", "staff-password")
+	session := "gatehouse=" + staff.sessionCookie(g)
+	publicHost := strings.TrimPrefix(public, "http://")
+
+	t.Run("client X-Original-URI does not make /admin public", func(t *testing.T) {
+		before := app.count()
+		spoof := []string{"X-Original-URI", "/public/x", "X-Forwarded-Uri", "/public/x", "X-Original-Url", "/public/x", "Accept", "application/json"}
+		// nginx's error_page turns gatehouse's 401 into the redirect to log in.
+		if resp := rawGetAt(t, public, "/admin", spoof...); resp.StatusCode != http.StatusFound {
+			t.Errorf("anonymous: status %d, want 302 to log in", resp.StatusCode)
+		}
+		if resp := rawGetAt(t, public, "/admin", append(spoof, "Cookie", session)...); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("staff: status %d, want 403", resp.StatusCode)
+		}
+		if n := app.count() - before; n != 0 {
+			t.Errorf("the application got %d requests for /admin", n)
+		}
+	})
+
+	t.Run("the forward-auth endpoint is not reachable from outside", func(t *testing.T) {
+		for _, target := range []string{"/oauth2/auth", "/oauth2/auth/x", "/oauth2/auth/public/x", "/oauth2/auth/admin",
+			"/oauth2//auth/x", "/oauth2/aut%68/x", "/oauth2/auth/?x", "/oauth2/./auth/x"} {
+			resp := rawGetAt(t, public, target, "Cookie", session, "X-Original-URI", "/public/x", "Accept", "application/json")
+			if resp.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: status %d, want 404", target, resp.StatusCode)
+			}
+			for _, name := range []string{"X-Gatehouse-Assertion", "X-Forwarded-User"} {
+				if v := resp.Header.Get(name); v != "" {
+					t.Errorf("GET %s: the response carries %s (%d bytes)", target, name, len(v))
+				}
+			}
+		}
+	})
+
+	t.Run("client host and forwarding headers never reach the application", func(t *testing.T) {
+		spoofed := [][2]string{
+			{"X-Forwarded-Host", "evil.example"}, {"X-Forwarded-Proto", "https"}, {"X-Forwarded-Port", "8443"},
+			{"X-Forwarded-Prefix", "/admin"}, {"X-Forwarded-Server", "evil.example"}, {"X-Forwarded-Ssl", "on"},
+			{"X-Forwarded-Scheme", "https"}, {"X-Forwarded-For", "192.0.2.66"}, {"Forwarded", "for=192.0.2.66;host=evil.example"},
+			{"X-Real-IP", "192.0.2.66"}, {"X-Original-URL", "/admin"}, {"X-Original-Host", "evil.example"},
+			{"X-Original-URI", "/admin"}, {"X-Rewrite-Url", "/admin"}, {"X-Host", "evil.example"},
+			{"X-Url-Scheme", "https"}, {"Front-End-Https", "on"}, {"Client-IP", "192.0.2.66"},
+			{"X-Client-IP", "192.0.2.66"}, {"True-Client-IP", "192.0.2.66"}, {"X-Cluster-Client-IP", "192.0.2.66"},
+			{"CF-Connecting-IP", "192.0.2.66"}, {"X-HTTP-Method-Override", "DELETE"}, {"X-Method-Override", "DELETE"},
+			{"X-Forwarded-User", "admin"}, {"X-Gatehouse-Assertion", "forged"}, {"X-Forwarded-Access-Token", "forged"},
+			{"Remote-User", "admin"}, {"X-Auth-Request-User", "admin"}, {"X-Request-Id", "forged"},
+		}
+		header := []string{"Cookie", session}
+		for _, h := range spoofed {
+			header = append(header, h[0], h[1])
+		}
+		before := app.count()
+		if resp := rawGetHost(t, public, "evil.example", "/app/page", header...); resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d, want 200", resp.StatusCode)
+		}
+		if app.count() != before+1 {
+			t.Fatal("the request did not reach the application")
+		}
+		got := app.last(t)
+		if got.Host != publicHost {
+			t.Errorf("Host at the application = %q, want %q", got.Host, publicHost)
+		}
+		want := map[string]string{
+			"X-Forwarded-Host": publicHost, "X-Forwarded-Proto": "http", "X-Forwarded-For": "127.0.0.1",
+			"X-Real-Ip": "127.0.0.1", "X-Forwarded-User": "staff",
+		}
+		for _, h := range spoofed {
+			name := http.CanonicalHeaderKey(h[0])
+			values := headerValues(got.Header, name)
+			if w, ok := want[name]; ok {
+				if len(values) != 1 || values[0] != w {
+					t.Errorf("%s at the application = %q, want [%s]", name, values, w)
+				}
+				continue
+			}
+			for _, v := range values {
+				if v == h[1] {
+					t.Errorf("the client's %s: %s reached the application", h[0], v)
+				}
+			}
+			if name != "X-Gatehouse-Assertion" && name != "X-Request-Id" && len(values) != 0 {
+				t.Errorf("%s at the application = %q, want none", name, values)
+			}
+		}
+	})
+
+	t.Run("gatehouse cookies never reach the application", func(t *testing.T) {
+		cookies := []string{
+			"app=1; " + session + "; gatehouse-signed-out=x; other=2",
+			session + "; app=1; gatehouse-login-0a1b2c3d=y; other=2",
+			"gatehouse-login-00000001=a; gatehouse-login-00000002=b; app=1; gatehouse-login-00000003=c; gatehouse-login-00000004=d; " +
+				"gatehouse-signed-out=e; __Host-gatehouse=f; other=2; " + session,
+		}
+		for _, c := range cookies {
+			if resp := rawGetAt(t, public, "/app/page", "Cookie", c); resp.StatusCode != http.StatusOK {
+				t.Fatalf("Cookie %q: status %d", c, resp.StatusCode)
+			}
+			if got := headerValues(app.last(t).Header, "Cookie"); len(got) != 1 || got[0] != "app=1; other=2" {
+				t.Errorf("cookies at the application: %q, want [app other]", cookieNames(got))
+			}
+		}
+		// Only gatehouse's cookies: the application gets no Cookie header.
+		if resp := rawGetAt(t, public, "/app/page", "Cookie", session); resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+		if got := headerValues(app.last(t).Header, "Cookie"); len(got) != 0 {
+			t.Errorf("cookies at the application: %q, want none", cookieNames(got))
+		}
+		// More gatehouse cookies than the example removes: refused, not leaked.
+		before := app.count()
+		many := session
+		for i := range 9 {
+			many += fmt.Sprintf("; gatehouse-login-%08d=x", i)
+		}
+		if resp := rawGetAt(t, public, "/app/page", "Cookie", many); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("ten gatehouse cookies: status %d, want 400", resp.StatusCode)
+		}
+		if app.count() != before {
+			t.Error("a request with ten gatehouse cookies reached the application")
+		}
+	})
+}
+
+// cookieNames lists the cookie names in Cookie lines: failures name the
+// cookies, never print a session value.
+func cookieNames(lines []string) []string {
+	var names []string
+	for _, line := range lines {
+		for part := range strings.SplitSeq(line, ";") {
+			name, _, _ := strings.Cut(strings.TrimSpace(part), "=")
+			names = append(names, name)
+		}
+	}
+	return names
 }
