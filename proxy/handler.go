@@ -50,6 +50,10 @@ type Handler struct {
 	repeatLog *zap.Logger
 	// accessLog writes the per-request line (requestlog.go).
 	accessLog *zap.Logger
+	// upgrade admits upgrades (upgrade.go); upgrades tracks the open ones
+	// and closes them when their session ends (upgradewatch.go).
+	upgrade  upgradePolicy
+	upgrades *openUpgrades
 }
 
 type paths struct {
@@ -60,7 +64,7 @@ type paths struct {
 }
 
 // New builds the handler. cfg must have passed config validation; m may be nil.
-func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *metrics.Metrics, logger *zap.Logger) (*Handler, error) {
+func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *metrics.Metrics, logger *zap.Logger, opts ...Option) (*Handler, error) {
 	upstreamURL, err := url.Parse(cfg.Upstream.URL)
 	if err != nil {
 		return nil, err // validated already; kept for safety
@@ -106,6 +110,10 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *
 	h.accessLog = logger.WithOptions(zap.WithCaller(false))
 	h.strip = newStripper(append(h.mapper.Names(), asserter.Header()), cfg.TrustedProxyPrefixes)
 	h.upstream = h.newReverseProxy(upstreamURL)
+	h.upgrade, h.upgrades = newUpgradePolicy(cfg), newOpenUpgrades(cfg.Upstream.UpgradeSessionCheck)
+	for _, opt := range opts {
+		opt(h)
+	}
 	return h, nil
 }
 
@@ -153,7 +161,13 @@ func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
 			"The request path contains an encoded slash, a backslash, a \"#\" or a control character.")
 		return
 	}
-	if h.policy.Public(p) {
+	upgrade, ok := h.admitUpgrade(w, r)
+	if !ok {
+		return
+	}
+	// An upgrade needs a session also on a public path: the connection it
+	// opens outlives this request's checks (upgrade.go).
+	if h.policy.Public(p) && !upgrade {
 		requestStateFrom(r.Context()).auth = h.optionalIdentity(r, p, true)
 		h.upstream.ServeHTTP(w, r)
 		return
@@ -179,5 +193,9 @@ func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	requestStateFrom(r.Context()).auth = auth
+	if upgrade {
+		h.serveUpgrade(w, r, p, auth)
+		return
+	}
 	h.upstream.ServeHTTP(w, r)
 }

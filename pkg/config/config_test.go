@@ -145,6 +145,8 @@ func TestLoadDefaults(t *testing.T) {
 		Log: Log{Level: "info", Format: "json", FlushInterval: time.Second},
 	}
 	want.Session.Redis.ClientCache = time.Minute
+	want.Upstream.AllowedUpgrades, want.Upstream.WebSocketOrigins = []string{"websocket"}, []string{}
+	want.Upstream.UpgradeSessionCheck = 30 * time.Second
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}
