@@ -51,7 +51,14 @@ func (h *Handler) admitUpgrade(w http.ResponseWriter, r *http.Request) (upgrade,
 	if _, asked := r.Header["Upgrade"]; !asked {
 		return false, true
 	}
-	if problem := h.upgrade.refuseProtocols(r); problem != "" {
+	named, problem := h.upgrade.refuseProtocols(r)
+	if !named {
+		// An empty Upgrade (a front proxy copying an absent one) asks for
+		// nothing.
+		delete(r.Header, "Upgrade")
+		return false, true
+	}
+	if problem != "" {
 		h.repeatLog.Info("upgrade refused", zap.String("reason", problem),
 			zap.String("request_id", requestStateFrom(r.Context()).id))
 		h.fail(w, r, http.StatusBadRequest, "Upgrade refused", "This connection upgrade is not allowed here: "+problem+".")
@@ -73,34 +80,31 @@ func (h *Handler) admitUpgrade(w http.ResponseWriter, r *http.Request) (upgrade,
 	return true, true
 }
 
-// refuseProtocols says why the request's Upgrade header is not acceptable, or
-// "" when every protocol it names is allowed. Every line and every element
-// counts: the upstream may pick any protocol of the list.
-func (p upgradePolicy) refuseProtocols(r *http.Request) string {
-	named := 0
+// refuseProtocols reports whether the request's Upgrade header names any
+// protocol, and why it is not acceptable ("" when every protocol it names is
+// allowed). Every line and every element counts: the upstream may pick any
+// protocol of the list.
+func (p upgradePolicy) refuseProtocols(r *http.Request) (named bool, problem string) {
 	for _, line := range r.Header["Upgrade"] {
 		for elem := range strings.SplitSeq(line, ",") {
 			elem = strings.TrimSpace(elem)
 			if elem == "" {
 				continue
 			}
-			named++
+			named = true
 			name, _, _ := strings.Cut(elem, "/") // protocol-name["/" protocol-version]
 			name = strings.ToLower(name)
 			switch {
 			case name == "h2c":
-				return "h2c is never forwarded"
+				return true, "h2c is never forwarded"
 			case !p.protocols[name]:
-				return "the protocol is not in upstream.allowed_upgrades"
+				return true, "the protocol is not in upstream.allowed_upgrades"
 			case name == "websocket" && r.Method != http.MethodGet:
-				return "a WebSocket handshake is a GET"
+				return true, "a WebSocket handshake is a GET"
 			}
 		}
 	}
-	if named == 0 {
-		return "the Upgrade header names no protocol"
-	}
-	return ""
+	return named, ""
 }
 
 // originAllowed applies the origin rule to a handshake's Origin header lines.

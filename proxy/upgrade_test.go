@@ -18,7 +18,7 @@ func TestRefuseProtocols(t *testing.T) {
 		name    string
 		method  string
 		upgrade []string
-		want    string
+		want    string // "-": names no protocol
 	}{
 		{"websocket", http.MethodGet, []string{"websocket"}, ""},
 		{"case-insensitive", http.MethodGet, []string{"WebSocket"}, ""},
@@ -33,13 +33,17 @@ func TestRefuseProtocols(t *testing.T) {
 		{"not listed", http.MethodGet, []string{"irc"}, "the protocol is not in upstream.allowed_upgrades"},
 		{"prefix of a listed one", http.MethodGet, []string{"websock"}, "the protocol is not in upstream.allowed_upgrades"},
 		{"websocket by POST", http.MethodPost, []string{"websocket"}, "a WebSocket handshake is a GET"},
-		{"empty", http.MethodGet, []string{""}, "the Upgrade header names no protocol"},
-		{"only commas", http.MethodGet, []string{", ,"}, "the Upgrade header names no protocol"},
+		{"empty", http.MethodGet, []string{""}, "-"},
+		{"only commas", http.MethodGet, []string{", ,"}, "-"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &http.Request{Method: tc.method, Header: http.Header{"Upgrade": tc.upgrade}}
-			if got := p.refuseProtocols(r); got != tc.want {
+			named, got := p.refuseProtocols(r)
+			if !named {
+				got = "-"
+			}
+			if got != tc.want {
 				t.Errorf("refuseProtocols(%q) = %q, want %q", tc.upgrade, got, tc.want)
 			}
 		})
@@ -250,5 +254,19 @@ func TestWatchUpgrade(t *testing.T) {
 	}
 	if interval != p.cfg.Upstream.UpgradeSessionCheck {
 		t.Errorf("ticker interval %s, want upstream.upgrade_session_check %s", interval, p.cfg.Upstream.UpgradeSessionCheck)
+	}
+}
+
+// BenchmarkAdmitUpgrade is what every ordinary request pays for the upgrade
+// rules: a browser request with Connection: keep-alive and no Upgrade.
+func BenchmarkAdmitUpgrade(b *testing.B) {
+	p := newHotPath(b, "http://127.0.0.1:1", nil)
+	r := p.request()
+	r.Header.Set("Connection", "keep-alive")
+	b.ReportAllocs()
+	for b.Loop() {
+		if upgrade, ok := p.h.admitUpgrade(nil, r); upgrade || !ok {
+			b.Fatal("an ordinary request counted as an upgrade")
+		}
 	}
 }
