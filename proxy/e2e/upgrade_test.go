@@ -14,7 +14,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/h2c"
+	"golang.org/x/net/http2/h2c" //nolint:staticcheck // deprecated for prior knowledge, but still the Go server that does the h2c Upgrade dance; net/http's Protocols does not
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
@@ -167,7 +167,7 @@ func h2cUpstream() http.Handler {
 		fmt.Fprintf(w, "secret for user=%q groups=%q proto=%s", r.Header.Get("X-Forwarded-User"), r.Header.Get("X-Forwarded-Groups"), r.Proto)
 	})
 	app.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "public page") })
-	h := h2c.NewHandler(app, &http2.Server{})
+	h := h2c.NewHandler(app, &http2.Server{}) //nolint:staticcheck // see the import
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if headerHasH2C(r.Header) {
 			if len(r.Header["Http2-Settings"]) == 0 {
