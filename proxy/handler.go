@@ -54,6 +54,10 @@ type Handler struct {
 	// loginLimit throttles /start and the callback per client (ratelimit.go);
 	// nil: no limit.
 	loginLimit *loginLimiter
+	// upgrade admits upgrades (upgrade.go); upgrades tracks the open ones
+	// and closes them when their session ends (upgradewatch.go).
+	upgrade  upgradePolicy
+	upgrades *openUpgrades
 }
 
 type paths struct {
@@ -64,7 +68,7 @@ type paths struct {
 }
 
 // New builds the handler. cfg must have passed config validation; m may be nil.
-func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *metrics.Metrics, logger *zap.Logger) (*Handler, error) {
+func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *metrics.Metrics, logger *zap.Logger, opts ...Option) (*Handler, error) {
 	upstreamURL, err := url.Parse(cfg.Upstream.URL)
 	if err != nil {
 		return nil, err // validated already; kept for safety
@@ -112,6 +116,10 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *
 	h.accessLog = logger.WithOptions(zap.WithCaller(false))
 	h.strip = newStripper(append(h.mapper.Names(), asserter.Header()), cfg.TrustedProxyPrefixes)
 	h.upstream = h.newReverseProxy(upstreamURL)
+	h.upgrade, h.upgrades = newUpgradePolicy(cfg), newOpenUpgrades(cfg.Upstream.UpgradeSessionCheck)
+	for _, opt := range opts {
+		opt(h)
+	}
 	return h, nil
 }
 
@@ -166,7 +174,13 @@ func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
 			"The request path contains an encoded slash, a backslash, a \"#\" or a control character.")
 		return
 	}
-	if h.policy.Public(p) {
+	upgrade, ok := h.admitUpgrade(w, r)
+	if !ok {
+		return
+	}
+	// An upgrade needs a session also on a public path: the connection it
+	// opens outlives this request's checks (upgrade.go).
+	if h.policy.Public(p) && !upgrade {
 		requestStateFrom(r.Context()).auth = h.optionalIdentity(r, p, true)
 		h.upstream.ServeHTTP(w, r)
 		return
@@ -192,5 +206,9 @@ func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	requestStateFrom(r.Context()).auth = auth
+	if upgrade {
+		h.serveUpgrade(w, r, p, auth)
+		return
+	}
 	h.upstream.ServeHTTP(w, r)
 }

@@ -89,6 +89,7 @@ func (h *Handler) backchannelLogout(w http.ResponseWriter, r *http.Request) {
 		h.storeUnavailable(w, r, err)
 		return
 	}
+	h.endUpgrades(ended...)
 	h.metrics.Logout(metrics.LogoutBackChannel, len(ended))
 	h.logger.Info("logout", zap.String("kind", string(metrics.LogoutBackChannel)), zap.String("user", lt.Subject),
 		zap.String("idp_session", hashedSID(lt.SessionID)), zap.Int("sessions", len(ended)),
@@ -166,6 +167,7 @@ func (h *Handler) frontchannelLogout(w http.ResponseWriter, r *http.Request) {
 		h.frontchannelPage(w, http.StatusServiceUnavailable)
 		return
 	}
+	h.endUpgrades(ended...)
 	h.metrics.Logout(metrics.LogoutFrontChannel, len(ended))
 	h.logger.Info("logout", zap.String("kind", string(metrics.LogoutFrontChannel)), zap.String("idp_session", hashedSID(sid)),
 		zap.Int("sessions", len(ended)), zap.String("request_id", requestStateFrom(r.Context()).id))

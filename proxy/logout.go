@@ -129,6 +129,7 @@ func (h *Handler) endBrowserSessions(r *http.Request) (idToken string, ended int
 		if err := h.store.Delete(r.Context(), ref.ID); err != nil {
 			return "", ended, err
 		}
+		h.endUpgrades(ref.ID) // its WebSockets close now, not at their next check
 		ended++
 		h.logger.Info("logout", zap.String("kind", string(metrics.LogoutUser)), zap.String("user", s.Subject),
 			zap.String("session", session.HashID(ref.ID)), zap.String("request_id", requestStateFrom(r.Context()).id))

@@ -74,6 +74,20 @@ type Upstream struct {
 	// PassAccessToken sends the user's access token to the upstream in
 	// X-Forwarded-Access-Token (key upstream.pass_access_token, default false).
 	PassAccessToken bool `mapstructure:"pass_access_token"`
+
+	// AllowedUpgrades are the Upgrade protocols forwarded to the upstream,
+	// compared case-insensitively; a request naming any other is refused with
+	// 400, and h2c may not be listed: an h2c tunnel would carry requests past
+	// authentication (key upstream.allowed_upgrades, default [websocket]).
+	AllowedUpgrades []string `mapstructure:"allowed_upgrades"`
+	// WebSocketOrigins are the origins (scheme://host[:port]) besides
+	// public_url's whose pages may open upgraded connections; an upgrade whose
+	// Origin is neither gets 403 (key upstream.websocket_origins, default []).
+	WebSocketOrigins []string `mapstructure:"websocket_origins"`
+	// UpgradeSessionCheck is how often an upgraded connection re-reads its
+	// session from the store and is closed once the session has ended
+	// elsewhere (key upstream.upgrade_session_check, default 30s, at least 1s).
+	UpgradeSessionCheck time.Duration `mapstructure:"upgrade_session_check"`
 }
 
 // OIDC is the OpenID Connect provider and gatehouse's client registration there.
@@ -406,6 +420,11 @@ func defaults() *Config {
 		Listen:     ":4180",
 		OpsListen:  ":9180",
 		PathPrefix: "/oauth2",
+		Upstream: Upstream{
+			AllowedUpgrades:     []string{"websocket"},
+			WebSocketOrigins:    []string{},
+			UpgradeSessionCheck: 30 * time.Second,
+		},
 		OIDC: OIDC{
 			Scopes:          []string{"openid", "profile", "email", "offline_access"},
 			TokenAuthMethod: "client_secret_basic",

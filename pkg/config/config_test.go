@@ -147,6 +147,8 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want.Session.Redis.ClientCache = time.Minute
 	want.Server.LoginRateLimit, want.Server.LoginRateBurst = 5, 20
+	want.Upstream.AllowedUpgrades, want.Upstream.WebSocketOrigins = []string{"websocket"}, []string{}
+	want.Upstream.UpgradeSessionCheck = 30 * time.Second
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}

@@ -59,6 +59,7 @@ func (c *Config) validate(skip map[string]bool) []error {
 	} else if _, problem := parseHTTPURL(c.Upstream.URL); problem != "" {
 		errs.add("upstream.url", "%q %s", c.Upstream.URL, problem)
 	}
+	c.validateUpstream(&errs)
 
 	// A value derived from a bad one is not a second problem.
 	c.validateOIDC(skip, derivedFrom{

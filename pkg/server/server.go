@@ -39,7 +39,8 @@ type Server struct {
 
 // New builds a server. Nothing is contacted yet: the store and the provider
 // may be down at start; gatehouse then answers 503 until they are back.
-func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
+// opts are for tests (an injected clock); main passes none.
+func New(cfg *config.Config, logger *zap.Logger, opts ...proxy.Option) (*Server, error) {
 	// One registry for the ops listener's /metrics, handed to whatever reports.
 	registry := prometheus.NewRegistry()
 	store, err := newStore(cfg, logger, registry)
@@ -59,7 +60,7 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 		HTTPTimeout:  cfg.OIDC.HTTPTimeout,
 	}, logger)
 	metrics.RegisterReadiness(registry, oidc.Ready)
-	handler, err := proxy.New(cfg, store, oidc, m, logger)
+	handler, err := proxy.New(cfg, store, oidc, m, logger, opts...)
 	if err != nil {
 		_ = store.Close()
 		return nil, fmt.Errorf("build request handler: %w", err)

@@ -28,6 +28,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testidp"
 	"github.com/gatehouse/gatehouse/pkg/config"
 	"github.com/gatehouse/gatehouse/pkg/server"
+	"github.com/gatehouse/gatehouse/proxy"
 )
 
 // gate is one running gatehouse with its provider and upstream.
@@ -53,6 +54,8 @@ type options struct {
 	shared   *shared // set by withRedis (shared_test.go)
 	provider *providerConfig
 	noReady  bool // do not wait for /readyz (the provider is meant to fail)
+	// proxyOpts reach proxy.New (injected clocks; upgrade_test.go).
+	proxyOpts []proxy.Option
 }
 
 // providerConfig points gatehouse at a provider the test runs itself.
@@ -168,7 +171,7 @@ func startGates(t *testing.T, n int, opts ...option) []*gate {
 		if err != nil {
 			t.Fatalf("config: %v", err)
 		}
-		srv, err := server.New(cfg, testLogger(t).Named(fmt.Sprintf("gate%d", i)))
+		srv, err := server.New(cfg, testLogger(t).Named(fmt.Sprintf("gate%d", i)), o.proxyOpts...)
 		if err != nil {
 			t.Fatalf("server: %v", err)
 		}

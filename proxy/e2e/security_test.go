@@ -272,7 +272,8 @@ func TestStreamingAndUpgradePassThrough(t *testing.T) {
 			_, _ = io.Copy(conn, rw)
 		}
 	})
-	g := startGate(t, withUpstream(upstream))
+	// "echo" is no WebSocket: it has to be allowed (upstream.allowed_upgrades).
+	g := startGate(t, withUpstream(upstream), withEnv("GATEHOUSE_UPSTREAM_ALLOWED_UPGRADES=echo"))
 	b := newBrowser(t)
 	b.loginAlice(g)
 
