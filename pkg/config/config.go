@@ -299,6 +299,14 @@ type Authorization struct {
 	// prefixes matched at a segment boundary (key authorization.public_paths,
 	// default empty).
 	PublicPaths []string `mapstructure:"public_paths"`
+	// ScriptPrefixes name front controllers ("/index.php") that PHP apps
+	// also reach through PATH_INFO: a path starting with one at a segment
+	// boundary is matched by rules and public paths with it stripped
+	// ("/index.php/admin" as "/admin", "/index.php" as "/"); the upstream
+	// still gets the path as sent. Matched case-sensitively; a spelling in
+	// another case must pass the policy both stripped and as written (key
+	// authorization.script_prefixes, default empty).
+	ScriptPrefixes []string `mapstructure:"script_prefixes"`
 }
 
 // Rule narrows the policy for one path. Every list it sets is a requirement
@@ -408,6 +416,7 @@ func defaults() *Config {
 		Authorization: Authorization{
 			AllowedEmails: []string{}, AllowedEmailDomains: []string{}, AllowedGroups: []string{},
 			RequiredClaims: map[string]string{}, Rules: []Rule{}, PublicPaths: []string{},
+			ScriptPrefixes: []string{},
 		},
 		Bearer: Bearer{Audiences: []string{}},
 		Server: Server{

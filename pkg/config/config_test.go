@@ -145,6 +145,7 @@ func TestLoadDefaults(t *testing.T) {
 		Log: Log{Level: "info", Format: "json", FlushInterval: time.Second},
 	}
 	want.Session.Redis.ClientCache = time.Minute
+	want.Authorization.ScriptPrefixes = []string{}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}

@@ -27,6 +27,7 @@ func (c *Config) validateAuthorization(errs *problems) {
 		}
 		checkRequirements(key, r.AllowedEmails, r.AllowedEmailDomains, r.AllowedGroups, r.RequiredClaims, errs)
 	}
+	c.validateScriptPrefixes(errs)
 }
 
 func checkRequirements(prefix string, emails, domains, groups []string, claims map[string]string, errs *problems) {
