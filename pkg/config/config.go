@@ -338,6 +338,11 @@ type Bearer struct {
 	// authenticated by a bearer token (key bearer.pass_authorization_header,
 	// default false).
 	PassAuthorizationHeader bool `mapstructure:"pass_authorization_header"`
+	// AllowedClientIDs, when set, admit only tokens issued to one of these
+	// clients: the token's azp and client_id claims (each that is present)
+	// must be listed, and one must be. ID tokens are refused whatever this
+	// says (key bearer.allowed_client_ids, default empty: any client).
+	AllowedClientIDs []string `mapstructure:"allowed_client_ids"`
 }
 
 // Server holds the limits of gatehouse's HTTP servers.
@@ -418,7 +423,10 @@ func defaults() *Config {
 			RequiredClaims: map[string]string{}, Rules: []Rule{}, PublicPaths: []string{},
 			ScriptPrefixes: []string{},
 		},
-		Bearer: Bearer{Audiences: []string{}},
+		Bearer: Bearer{
+			Audiences:        []string{},
+			AllowedClientIDs: []string{},
+		},
 		Server: Server{
 			MaxHeaderBytes:    32768,
 			ReadHeaderTimeout: 10 * time.Second,

@@ -146,6 +146,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want.Session.Redis.ClientCache = time.Minute
 	want.Authorization.ScriptPrefixes = []string{}
+	want.Bearer.AllowedClientIDs = []string{}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}

@@ -92,4 +92,9 @@ func (c *Config) validateBearer(errs *problems) {
 			errs.add(fmt.Sprintf("bearer.audiences[%d]", i), "must not be empty")
 		}
 	}
+	for i, id := range b.AllowedClientIDs {
+		if strings.TrimSpace(id) == "" || strings.ContainsFunc(id, isSpaceOrControl) {
+			errs.add(fmt.Sprintf("bearer.allowed_client_ids[%d]", i), "%q is not a client id (empty, or with spaces or control characters)", id)
+		}
+	}
 }
