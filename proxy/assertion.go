@@ -81,7 +81,8 @@ func (h *Handler) setIdentity(hdr http.Header, auth *authenticated) {
 		v, err = h.asserter.Assertion(auth.session)
 	}
 	if err != nil {
-		h.logger.Error("sign identity assertion", zap.Error(err))
+		// Logged at most every 10s: every request of that session fails alike.
+		h.repeatLog.Error("sign identity assertion (logged at most every 10s)", zap.Error(err))
 		return
 	}
 	n := len(headers)
