@@ -181,3 +181,25 @@ authorization:
 		t.Errorf("anonymous: GET /index.php = %d, want 401", resp.StatusCode)
 	}
 }
+
+// TestForwardAuthRefusesDotSegmentWithParameters: behind nginx or Traefik the
+// original URI comes from the (trusted) proxy; "/public/..;/admin" there is
+// refused too, never answered 202 as a public path.
+func TestForwardAuthRefusesDotSegmentWithParameters(t *testing.T) {
+	g := startGate(t, withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1"), withConfigFile(`
+authorization:
+  public_paths: [/public]
+`))
+	for _, uri := range []string{"/public/..;/admin", "/public/%2e%2e;/admin", "/public/.;x/admin"} {
+		resp := rawGet(t, g, "/oauth2/auth", "X-Forwarded-Uri", uri, "Accept", "application/json")
+		if resp.StatusCode == http.StatusAccepted {
+			t.Errorf("forward-auth for %s: 202, want a refusal", uri)
+		}
+		if resp.Header.Get("X-Gatehouse-Assertion") != "" {
+			t.Errorf("forward-auth for %s answered with an assertion", uri)
+		}
+	}
+	if resp := rawGet(t, g, "/oauth2/auth", "X-Forwarded-Uri", "/public/x"); resp.StatusCode != http.StatusAccepted {
+		t.Errorf("forward-auth for /public/x: %d, want 202", resp.StatusCode)
+	}
+}
