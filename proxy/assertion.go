@@ -71,9 +71,18 @@ func (h *Handler) setIdentity(hdr http.Header, auth *authenticated) {
 	if h.asserter == nil {
 		return // only in the benchmark that measures the assertion's cost
 	}
-	v, err := h.asserter.Assertion(auth.session)
+	// A bearer identity has no session id: its assertion is cached under a
+	// hash of its token and carries no sid.
+	var v string
+	var err error
+	if auth.bearer != "" {
+		v, err = h.asserter.BearerAssertion(auth.session, bearerCacheKey(auth.bearer))
+	} else {
+		v, err = h.asserter.Assertion(auth.session)
+	}
 	if err != nil {
-		h.logger.Error("sign identity assertion", zap.Error(err))
+		// Logged at most every 10s: every request of that session fails alike.
+		h.repeatLog.Error("sign identity assertion (logged at most every 10s)", zap.Error(err))
 		return
 	}
 	n := len(headers)

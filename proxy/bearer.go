@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/sha256"
 	"errors"
 	"net/http"
 	"strings"
@@ -26,7 +27,7 @@ func bearerToken(r *http.Request) (string, bool) {
 // authenticateBearer validates a bearer JWT against the provider's keys and
 // turns its claims into a session that exists for this request only.
 func (h *Handler) authenticateBearer(r *http.Request, token string) (*authenticated, error) {
-	claims, err := h.oidc.VerifyBearer(r.Context(), token, h.cfg.Bearer.Audiences)
+	claims, err := h.oidc.VerifyBearer(r.Context(), token, h.cfg.Bearer.Audiences, h.cfg.Bearer.AllowedClientIDs)
 	if errors.Is(err, oidcclient.ErrNotReady) {
 		return nil, err
 	}
@@ -44,5 +45,17 @@ func (h *Handler) authenticateBearer(r *http.Request, token string) (*authentica
 	if exp, ok := claims["exp"].(float64); ok {
 		s.ExpiresAt = time.Unix(int64(exp), 0)
 	}
+	if err := h.checkIdentitySize(s); err != nil {
+		// Refused like at login: headers and assertion could not state it.
+		h.logger.Info("bearer token refused", zap.Error(err))
+		return nil, errBearerRefused
+	}
 	return &authenticated{session: s, bearer: token}, nil
+}
+
+// bearerCacheKey is the assertion cache key of a bearer token: a hash, so
+// the cache never holds the token itself.
+func bearerCacheKey(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return string(sum[:])
 }

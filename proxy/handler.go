@@ -171,7 +171,8 @@ func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
 	p, err := authz.CleanPath(authz.WirePath(r.URL))
 	if err != nil {
 		h.fail(w, r, http.StatusBadRequest, "Bad request",
-			"The request path contains an encoded slash, a backslash, a \"#\" or a control character.")
+			"The request path contains an encoded slash, a backslash, a \"#\", a control character "+
+				"or a dot segment with parameters (\"..;\").")
 		return
 	}
 	upgrade, ok := h.admitUpgrade(w, r)

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 
+	"github.com/gatehouse/gatehouse/pkg/identity"
 	"github.com/gatehouse/gatehouse/pkg/metrics"
 	"github.com/gatehouse/gatehouse/pkg/oidcclient"
 	"github.com/gatehouse/gatehouse/pkg/session"
@@ -81,6 +82,10 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	if _, ok := h.cookies.signedOut(r); ok {
 		h.cookies.clearSignedOut(w) // a new login supersedes the last logout
 	}
+	// RFC 9207 also covers error responses: a forged one is not shown either.
+	if !h.responseIssuerOK(w, r, q, ls.RD) {
+		return
+	}
 
 	if errs := q["error"]; len(errs) > 0 {
 		h.providerError(w, r, errs[0], ls.RD)
@@ -117,6 +122,10 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s, err := h.newSession(res)
+	if errors.Is(err, identity.ErrIdentityTooLarge) {
+		h.identityTooLarge(w, r, err, ls.RD)
+		return
+	}
 	if err != nil {
 		h.logger.Warn("login rejected", zap.Error(err))
 		h.loginFailedPage(w, r, http.StatusBadRequest, ls.RD)

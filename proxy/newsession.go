@@ -24,6 +24,9 @@ func (h *Handler) newSession(res *oidcclient.Result) (*session.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ID token: %w", err)
 	}
+	if err := h.checkIdentitySize(s); err != nil {
+		return nil, err
+	}
 	now := h.now()
 	s.ID = session.NewID()
 	s.IDPSessionID = res.SessionID
@@ -61,6 +64,20 @@ func (h *Handler) sessionFromClaims(claims map[string]any) (*session.Session, er
 		}
 	}
 	return s, nil
+}
+
+// checkIdentitySize refuses an identity that identity.max_header_bytes cannot
+// carry: a scalar claim that does not fit in its header, or an assertion that
+// does not fit with every group trimmed (identity.ErrIdentityTooLarge). Groups
+// alone never refuse: they are trimmed and marked.
+func (h *Handler) checkIdentitySize(s *session.Session) error {
+	if err := h.mapper.CheckFits(s); err != nil {
+		return err
+	}
+	if h.asserter == nil {
+		return nil // only in the benchmark that measures the assertion's cost
+	}
+	return h.asserter.CheckFits(s)
 }
 
 func claimString(claims map[string]any, name string) string {

@@ -20,6 +20,8 @@ type Policy struct {
 	base   requirement
 	rules  []rule
 	public []matcher
+	// scripts are authorization.script_prefixes (script.go).
+	scripts []string
 }
 
 type rule struct {
@@ -38,7 +40,10 @@ type requirement struct {
 
 // New compiles a validated authorization section.
 func New(cfg config.Authorization) (*Policy, error) {
-	p := &Policy{base: newRequirement(cfg.AllowedEmails, cfg.AllowedEmailDomains, cfg.AllowedGroups, cfg.RequiredClaims)}
+	p := &Policy{
+		base:    newRequirement(cfg.AllowedEmails, cfg.AllowedEmailDomains, cfg.AllowedGroups, cfg.RequiredClaims),
+		scripts: slices.Clone(cfg.ScriptPrefixes),
+	}
 	for i, pub := range cfg.PublicPaths {
 		m, err := newMatcher(pub)
 		if err != nil {
@@ -95,8 +100,15 @@ func newRequirement(emails, domains, groups []string, claims map[string]string) 
 	return r
 }
 
-// Public reports whether the cleaned path skips authentication.
+// Public reports whether the cleaned path skips authentication. With
+// authorization.script_prefixes it is matched with the front controller
+// stripped (see scriptReadings).
 func (p *Policy) Public(path string) bool {
+	first, second := p.scriptReadings(path)
+	return p.public1(first) && (second == "" || p.public1(second))
+}
+
+func (p *Policy) public1(path string) bool {
 	for _, m := range p.public {
 		if m.match(path) {
 			return true
@@ -106,11 +118,17 @@ func (p *Policy) Public(path string) bool {
 }
 
 // Allows reports whether the user may reach the cleaned path: the top-level
-// requirements and those of the first rule that matches.
+// requirements and those of the first rule that matches (the path read as
+// Public reads it).
 func (p *Policy) Allows(path string, s *session.Session) bool {
 	if !p.base.allows(s) {
 		return false
 	}
+	first, second := p.scriptReadings(path)
+	return p.ruleAllows(first, s) && (second == "" || p.ruleAllows(second, s))
+}
+
+func (p *Policy) ruleAllows(path string, s *session.Session) bool {
 	for _, r := range p.rules {
 		if r.path.match(path) {
 			return r.req.allows(s)

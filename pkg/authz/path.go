@@ -9,8 +9,10 @@ import (
 
 // ErrBadPath marks a request path that gatehouse refuses to interpret: an
 // encoded slash or backslash, a backslash, a control character, a raw "#"
-// (a fragment has no place in a request), or broken percent-encoding. Upstreams disagree about what such paths mean, so any
-// reading gatehouse chose could differ from the upstream's and open a bypass.
+// (a fragment has no place in a request), broken percent-encoding, or a dot
+// segment with path parameters (ErrDotSegmentParams). Upstreams disagree
+// about what such paths mean, so any reading gatehouse chose could differ
+// from the upstream's and open a bypass.
 var ErrBadPath = errors.New("authz: ambiguous request path")
 
 // CleanPath turns a request path as sent on the wire (without the query; see
@@ -31,6 +33,9 @@ func CleanPath(escaped string) (string, error) {
 		if c := decoded[i]; c < 0x20 || c == 0x7f || c == '\\' {
 			return "", ErrBadPath
 		}
+	}
+	if hasDotSegmentParams(decoded) {
+		return "", ErrDotSegmentParams
 	}
 	if !strings.HasPrefix(decoded, "/") {
 		decoded = "/" + decoded

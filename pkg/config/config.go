@@ -316,6 +316,14 @@ type Authorization struct {
 	// prefixes matched at a segment boundary (key authorization.public_paths,
 	// default empty).
 	PublicPaths []string `mapstructure:"public_paths"`
+	// ScriptPrefixes name front controllers ("/index.php") that PHP apps
+	// also reach through PATH_INFO: a path starting with one at a segment
+	// boundary is matched by rules and public paths with it stripped
+	// ("/index.php/admin" as "/admin", "/index.php" as "/"); the upstream
+	// still gets the path as sent. Matched case-sensitively; a spelling in
+	// another case must pass the policy both stripped and as written (key
+	// authorization.script_prefixes, default empty).
+	ScriptPrefixes []string `mapstructure:"script_prefixes"`
 }
 
 // Rule narrows the policy for one path. Every list it sets is a requirement
@@ -347,6 +355,11 @@ type Bearer struct {
 	// authenticated by a bearer token (key bearer.pass_authorization_header,
 	// default false).
 	PassAuthorizationHeader bool `mapstructure:"pass_authorization_header"`
+	// AllowedClientIDs, when set, admit only tokens issued to one of these
+	// clients: the token's azp and client_id claims (each that is present)
+	// must be listed, and one must be. ID tokens are refused whatever this
+	// says (key bearer.allowed_client_ids, default empty: any client).
+	AllowedClientIDs []string `mapstructure:"allowed_client_ids"`
 }
 
 // Server holds the limits of gatehouse's HTTP servers.
@@ -458,8 +471,12 @@ func defaults() *Config {
 		Authorization: Authorization{
 			AllowedEmails: []string{}, AllowedEmailDomains: []string{}, AllowedGroups: []string{},
 			RequiredClaims: map[string]string{}, Rules: []Rule{}, PublicPaths: []string{},
+			ScriptPrefixes: []string{},
 		},
-		Bearer: Bearer{Audiences: []string{}},
+		Bearer: Bearer{
+			Audiences:        []string{},
+			AllowedClientIDs: []string{},
+		},
 		Server: Server{
 			MaxHeaderBytes:    32768,
 			ReadHeaderTimeout: 10 * time.Second,

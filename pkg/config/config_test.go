@@ -149,6 +149,8 @@ func TestLoadDefaults(t *testing.T) {
 	want.Server.LoginRateLimit, want.Server.LoginRateBurst = 5, 20
 	want.Upstream.AllowedUpgrades, want.Upstream.WebSocketOrigins = []string{"websocket"}, []string{}
 	want.Upstream.UpgradeSessionCheck = 30 * time.Second
+	want.Authorization.ScriptPrefixes = []string{}
+	want.Bearer.AllowedClientIDs = []string{}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}

@@ -27,6 +27,7 @@ func (c *Config) validateAuthorization(errs *problems) {
 		}
 		checkRequirements(key, r.AllowedEmails, r.AllowedEmailDomains, r.AllowedGroups, r.RequiredClaims, errs)
 	}
+	c.validateScriptPrefixes(errs)
 }
 
 func checkRequirements(prefix string, emails, domains, groups []string, claims map[string]string, errs *problems) {
@@ -89,6 +90,11 @@ func (c *Config) validateBearer(errs *problems) {
 	for i, a := range b.Audiences {
 		if strings.TrimSpace(a) == "" {
 			errs.add(fmt.Sprintf("bearer.audiences[%d]", i), "must not be empty")
+		}
+	}
+	for i, id := range b.AllowedClientIDs {
+		if strings.TrimSpace(id) == "" || strings.ContainsFunc(id, isSpaceOrControl) {
+			errs.add(fmt.Sprintf("bearer.allowed_client_ids[%d]", i), "%q is not a client id (empty, or with spaces or control characters)", id)
 		}
 	}
 }

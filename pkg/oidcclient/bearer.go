@@ -25,9 +25,11 @@ var asymmetricAlgs = []string{
 // signature by a key of the provider's JWKS with an algorithm the provider
 // advertises, iss equal to oidc.issuer, aud containing one of audiences, exp
 // in the future and nbf in the past (both with the clock skew), and a
-// subject. It returns the token's claims. Opaque tokens are refused: there is
-// no introspection. ErrNotReady means discovery has not loaded yet.
-func (c *Client) VerifyBearer(ctx context.Context, token string, audiences []string) (map[string]any, error) {
+// subject. It must be an access token, not an ID token (checkAccessToken),
+// and with clientIDs set, issued to one of them (checkClientID). It returns
+// the token's claims. Opaque tokens are refused: there is no introspection.
+// ErrNotReady means discovery has not loaded yet.
+func (c *Client) VerifyBearer(ctx context.Context, token string, audiences, clientIDs []string) (map[string]any, error) {
 	var tc oidc.TokenClaims
 	payload, err := c.verifySignature(ctx, token, &tc)
 	if errors.Is(err, ErrNotReady) {
@@ -57,6 +59,12 @@ func (c *Client) VerifyBearer(ctx context.Context, token string, audiences []str
 	claims := map[string]any{}
 	if err := json.Unmarshal(payload, &claims); err != nil {
 		return nil, fmt.Errorf("%w: claims: %w", ErrBearerInvalid, err)
+	}
+	if err := checkAccessToken(token, claims); err != nil {
+		return nil, err
+	}
+	if err := checkClientID(claims, clientIDs); err != nil {
+		return nil, err
 	}
 	return claims, nil
 }

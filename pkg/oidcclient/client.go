@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/zitadel/oidc/v3/pkg/client"
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"go.uber.org/zap"
@@ -49,6 +48,8 @@ type Client struct {
 	opts   Options
 	logger *zap.Logger
 	party  atomic.Pointer[rp.RelyingParty]
+	// issRequired: discovery advertised authorization_response_iss_parameter_supported.
+	issRequired atomic.Bool
 }
 
 // New returns a client that is not ready until Discover succeeds.
@@ -94,7 +95,7 @@ func (c *Client) discover(ctx context.Context) error {
 	defer cancel()
 	// rp does not expose the jwks_uri it discovered, and gatehouse replaces
 	// its key set (see keyset.go), so discovery is read here once more.
-	doc, err := client.Discover(ctx, c.opts.Issuer, c.opts.HTTPClient)
+	doc, extras, err := fetchDiscovery(ctx, c.opts.HTTPClient, c.opts.Issuer)
 	if err != nil {
 		if errors.Is(err, oidc.ErrIssuerInvalid) {
 			return fmt.Errorf("discovery document of %q names another issuer (oidc.issuer must match it exactly, trailing slash included): %w", c.opts.Issuer, err)
@@ -123,6 +124,7 @@ func (c *Client) discover(ctx context.Context) error {
 	}
 	// The verifier is not shared yet: replacing its key set here is race-free.
 	party.IDTokenVerifier().KeySet = newKeySet(c.opts.HTTPClient, doc.JwksURI, c.opts.KeyRefetchInterval)
+	c.issRequired.Store(extras.IssParameterSupported) // RFC 9207 (issparam.go)
 	c.party.Store(&party)
 	return nil
 }

@@ -105,7 +105,8 @@ type Claims struct {
 	// to fit identity.max_header_bytes.
 	GroupsTruncated bool `json:"groups_truncated"`
 	// SessionID is a hash of gatehouse's session id: stable for one login,
-	// never the session id itself.
+	// never the session id itself. Empty when the request was authenticated
+	// by a bearer token, which has no session.
 	SessionID string `json:"sid"`
 	IssuedAt  int64  `json:"iat"`
 	ExpiresAt int64  `json:"exp"`
