@@ -28,7 +28,10 @@ const usage = `usage: gatehouse <command> [flags]
 
 commands:
   serve --config FILE          run the proxy (the default command)
-  check-config --config FILE   validate a config; exit 1 naming every error
+  check-config --config FILE [--online] [--strict]
+                               validate a config; exit 1 naming every error
+                               (--online: reach the provider and the store;
+                               --strict: fail on warnings too)
   demo                         everything on one machine: provider, app and proxy
   sessions list --config FILE [--user SUB]
                                list sessions (all, or one user's)
@@ -82,19 +85,6 @@ func configFlag(name string, args []string, stderr io.Writer) (string, bool) {
 	return *path, true
 }
 
-func checkConfig(args, env []string, stdout, stderr io.Writer) int {
-	path, ok := configFlag("check-config", args, stderr)
-	if !ok {
-		return 2
-	}
-	if _, err := config.Load(path, env); err != nil {
-		printConfigErrors(stderr, err)
-		return 1
-	}
-	fmt.Fprintln(stdout, "ok")
-	return 0
-}
-
 func printConfigErrors(w io.Writer, err error) {
 	var joined interface{ Unwrap() []error }
 	if errors.As(err, &joined) {
@@ -122,6 +112,7 @@ func serve(args, env []string, stderr io.Writer) int {
 		return 1
 	}
 	defer func() { _ = logger.Sync() }() // flushes the buffered lines
+	logWarnings(logger, cfg, env)
 	srv, err := server.New(cfg, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "gatehouse:", err)
