@@ -14,7 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/pkg/config"
 )
 
-// baseEnv is a complete config for the memory store; cases add to it.
+// checkEnv is a complete config for the memory store, plus extra.
 func checkEnv(extra ...string) []string {
 	return append([]string{
 		"GATEHOUSE_PUBLIC_URL=https://app.example.com",
@@ -95,7 +95,7 @@ func TestCheckConfigOnline(t *testing.T) {
 		{name: "all reachable", args: []string{"--online"}, env: online(idp.Issuer, up.Addr()), want: []string{"ok"}},
 		{name: "offline check does not notice", env: online(idp.Issuer+"/", down.Addr()), want: []string{"ok"}},
 		{name: "wrong issuer", args: []string{"--online"}, env: online(idp.Issuer+"/", up.Addr()), wantCode: 1,
-			want: []string{`check failed: oidc.issuer: discovery at ` + idp.Issuer + `/.well-known/openid-configuration says issuer "` + idp.Issuer + `", but oidc.issuer is "` + idp.Issuer + `/": they must match exactly, trailing slash included`},
+			want:     []string{`check failed: oidc.issuer: discovery at ` + idp.Issuer + `/.well-known/openid-configuration says issuer "` + idp.Issuer + `", but oidc.issuer is "` + idp.Issuer + `/": they must match exactly, trailing slash included`},
 			dontWant: []string{"ok\n", "session.redis"}},
 		{name: "stopped redis", args: []string{"--online"}, env: online(idp.Issuer, down.Addr()), wantCode: 1,
 			want:     []string{"check failed: session.redis.addresses: " + down.Addr() + " is unreachable:"},
