@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -139,9 +138,6 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gatehouse:", err)
 		return 1
 	}
-	// The embedded provider logs every request through slog's default logger;
-	// the demo's terminal is for the banner and warnings only.
-	slog.SetLogLoggerLevel(slog.LevelWarn)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := demo.Run(ctx, demo.Options{Port: *port, Out: stdout, Logger: logger}); err != nil {
