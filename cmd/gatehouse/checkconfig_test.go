@@ -3,15 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/base64"
+	"net"
 	"strings"
 	"testing"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
-
 	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/testidp"
-	"github.com/gatehouse/gatehouse/pkg/config"
 )
 
 // checkEnv is a complete config for the memory store, plus extra.
@@ -105,26 +102,27 @@ func TestCheckConfigOnline(t *testing.T) {
 	})
 }
 
-func TestServeLogsWarnings(t *testing.T) {
-	env := checkEnv("GATEHOUSE_SESION_STORE=redis", "GATEHOUSE_TRUSTED_PROXIES=::/0")
-	cfg, err := config.Load("", env)
+// TestServeWarnsAtStart runs `gatehouse serve` itself: the warnings are in
+// its log before it starts listening (here on a port that is taken, so that
+// it stops by itself).
+func TestServeWarnsAtStart(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	core, logs := observer.New(zap.WarnLevel)
-	logWarnings(zap.New(core), cfg, env)
-	var got []string
-	for _, e := range logs.All() {
-		fields := e.ContextMap()
-		got = append(got, e.Message+" "+fieldString(fields["variable"])+fieldString(fields["key"]))
+	defer taken.Close()
+	env := checkEnv("GATEHOUSE_SESION_STORE=redis", "GATEHOUSE_TRUSTED_PROXIES=0.0.0.0/0",
+		"GATEHOUSE_LISTEN="+taken.Addr().String(), "GATEHOUSE_OPS_LISTEN=127.0.0.1:0")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"serve"}, env, &stdout, &stderr); code != 1 {
+		t.Fatalf("serve on a taken port: exit %d, want 1\n%s", code, stderr.String())
 	}
-	want := []string{"unknown environment variable ignored GATEHOUSE_SESION_STORE", "risky configuration trusted_proxies[0]"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("logged %q, want %q", got, want)
+	for _, want := range []string{
+		`"msg":"unknown environment variable ignored","variable":"GATEHOUSE_SESION_STORE","problem":"is not a gatehouse setting and is ignored; did you mean GATEHOUSE_SESSION_STORE (key session.store)?"`,
+		`"msg":"risky configuration","key":"trusted_proxies[0]"`,
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("serve's log lacks %s:\n%s", want, stderr.String())
+		}
 	}
-}
-
-func fieldString(v any) string {
-	s, _ := v.(string)
-	return s
 }

@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"go.uber.org/zap/zapcore"
+
 	"github.com/gatehouse/gatehouse/pkg/config"
 	"github.com/gatehouse/gatehouse/pkg/demo"
 	"github.com/gatehouse/gatehouse/pkg/identity/keys"
@@ -105,7 +107,7 @@ func serve(args, env []string, stderr io.Writer) int {
 		printConfigErrors(stderr, err)
 		return 1
 	}
-	logger, err := logging.NewWith(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, FlushInterval: cfg.Log.FlushInterval})
+	logger, err := logging.NewWith(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, FlushInterval: cfg.Log.FlushInterval, Output: zapcore.Lock(zapcore.AddSync(stderr))})
 	if err != nil {
 		fmt.Fprintln(stderr, "gatehouse:", err)
 		return 1
