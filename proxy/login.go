@@ -216,6 +216,13 @@ func (h *Handler) loginFailedPage(w http.ResponseWriter, r *http.Request, status
 }
 
 func (h *Handler) providerUnavailable(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, oidcclient.ErrIssuerMismatch) {
+		// Waiting does not help here; the user should not be told it will.
+		h.logger.Error("identity provider discovery names another issuer; fix oidc.issuer", zap.Error(err))
+		h.fail(w, r, http.StatusServiceUnavailable, "Sign-in is misconfigured",
+			"Signing in is not possible because gatehouse's configuration does not match the identity provider. The administrator can find the details in gatehouse's log.")
+		return
+	}
 	h.logger.Warn("identity provider unavailable", zap.Error(err))
 	h.fail(w, r, http.StatusServiceUnavailable, "Sign-in unavailable",
 		"The identity provider cannot be reached right now. Please try again in a moment.")

@@ -10,13 +10,18 @@ import (
 // impossible by construction.
 type redirectValidator struct {
 	publicHost string
-	allowed    map[string]bool
+	// secure is public_url being https: an http target would then move the
+	// browser off TLS, where the next request (and its cookies on a host
+	// that shares them) can be read and changed on the way.
+	secure  bool
+	allowed map[string]bool
 }
 
 func newRedirectValidator(publicURL string, allowedHosts []string) redirectValidator {
 	v := redirectValidator{allowed: map[string]bool{}}
 	if u, err := url.Parse(publicURL); err == nil {
 		v.publicHost = strings.ToLower(u.Host)
+		v.secure = strings.EqualFold(u.Scheme, "https")
 	}
 	for _, h := range allowedHosts {
 		v.allowed[strings.ToLower(h)] = true
@@ -25,7 +30,8 @@ func newRedirectValidator(publicURL string, allowedHosts []string) redirectValid
 }
 
 // Validate returns rd when it is a local path or an absolute http(s) URL on
-// public_url's host or an allowed host, and "/" otherwise.
+// public_url's host or an allowed host, and "/" otherwise. When public_url is
+// https, an http URL is refused too.
 func (v redirectValidator) Validate(rd string) string {
 	if rd == "" || len(rd) > 4096 {
 		return "/"
@@ -48,6 +54,9 @@ func (v redirectValidator) Validate(rd string) string {
 		return rd
 	}
 	if (u.Scheme != "https" && u.Scheme != "http") || u.User != nil || u.Host == "" {
+		return "/"
+	}
+	if v.secure && u.Scheme != "https" {
 		return "/"
 	}
 	host := strings.ToLower(u.Host)

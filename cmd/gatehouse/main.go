@@ -9,10 +9,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"go.uber.org/zap/zapcore"
 
 	"github.com/gatehouse/gatehouse/pkg/config"
 	"github.com/gatehouse/gatehouse/pkg/demo"
@@ -28,7 +29,10 @@ const usage = `usage: gatehouse <command> [flags]
 
 commands:
   serve --config FILE          run the proxy (the default command)
-  check-config --config FILE   validate a config; exit 1 naming every error
+  check-config --config FILE [--online] [--strict]
+                               validate a config; exit 1 naming every error
+                               (--online: reach the provider and the store;
+                               --strict: fail on warnings too)
   demo                         everything on one machine: provider, app and proxy
   sessions list --config FILE [--user SUB]
                                list sessions (all, or one user's)
@@ -82,19 +86,6 @@ func configFlag(name string, args []string, stderr io.Writer) (string, bool) {
 	return *path, true
 }
 
-func checkConfig(args, env []string, stdout, stderr io.Writer) int {
-	path, ok := configFlag("check-config", args, stderr)
-	if !ok {
-		return 2
-	}
-	if _, err := config.Load(path, env); err != nil {
-		printConfigErrors(stderr, err)
-		return 1
-	}
-	fmt.Fprintln(stdout, "ok")
-	return 0
-}
-
 func printConfigErrors(w io.Writer, err error) {
 	var joined interface{ Unwrap() []error }
 	if errors.As(err, &joined) {
@@ -116,12 +107,13 @@ func serve(args, env []string, stderr io.Writer) int {
 		printConfigErrors(stderr, err)
 		return 1
 	}
-	logger, err := logging.NewWith(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, FlushInterval: cfg.Log.FlushInterval})
+	logger, err := logging.NewWith(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, FlushInterval: cfg.Log.FlushInterval, Output: zapcore.Lock(zapcore.AddSync(stderr))})
 	if err != nil {
 		fmt.Fprintln(stderr, "gatehouse:", err)
 		return 1
 	}
 	defer func() { _ = logger.Sync() }() // flushes the buffered lines
+	logWarnings(logger, cfg, env)
 	srv, err := server.New(cfg, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "gatehouse:", err)
@@ -148,9 +140,6 @@ func runDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gatehouse:", err)
 		return 1
 	}
-	// The embedded provider logs every request through slog's default logger;
-	// the demo's terminal is for the banner and warnings only.
-	slog.SetLogLoggerLevel(slog.LevelWarn)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := demo.Run(ctx, demo.Options{Port: *port, Out: stdout, Logger: logger}); err != nil {

@@ -473,7 +473,7 @@ func TestSecretFiles(t *testing.T) {
 		{name: "both value and file", env: map[string]string{"GATEHOUSE_OIDC_CLIENT_SECRET_FILE": clientFile},
 			want: []string{"oidc.client_secret: cannot be set together with oidc.client_secret_file: set only one of them"}},
 		{name: "both cookie secrets and file", yaml: "cookie:\n  secrets_file: " + cookieFile + "\n",
-			want: []string{"cookie.secrets: cannot be set together with cookie.secrets_file: set only one of them"}},
+			want: []string{"cookie.secrets: cannot be set together with cookie.secrets_file: set only one of them (from GATEHOUSE_COOKIE_SECRETS)"}},
 		{name: "both redis password and file", yaml: "session:\n  redis:\n    password: hunter2-redis\n    password_file: " + redisFile + "\n",
 			want: []string{"session.redis.password: cannot be set together with session.redis.password_file: set only one of them"}},
 		{name: "missing file", yaml: "oidc:\n  client_secret_file: " + missing + "\n", env: map[string]string{"GATEHOUSE_OIDC_CLIENT_SECRET": ""},

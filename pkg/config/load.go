@@ -72,15 +72,34 @@ func Load(path string, env []string) (*Config, error) {
 	}
 	readSecretFiles(c, &errs)
 
+	// Validate anyway so that every problem is reported at once.
+	errs = append(errs, c.validate(secretsFromFiles(errs))...)
 	if len(errs) > 0 {
-		// Validate anyway so that every problem is reported at once.
-		errs = append(errs, c.validate(secretsFromFiles(errs))...)
+		if path != "" {
+			nameEnvSources(errs, fromEnv)
+		}
 		return nil, errors.Join(errs...)
 	}
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
 	return c, nil
+}
+
+// nameEnvSources adds to each problem whose value came from the environment
+// the variable that holds it. With a config file in use, a key alone sends
+// the reader to a file that does not hold the bad value; without one, every
+// value comes from the environment and the key names its variable.
+func nameEnvSources(errs problems, fromEnv map[string]bool) {
+	for _, err := range errs {
+		var fe *FieldError
+		if !errors.As(err, &fe) {
+			continue
+		}
+		for key := range fromEnv {
+			if fe.Key == key || strings.HasPrefix(fe.Key, key+"[") || strings.HasPrefix(fe.Key, key+".") || strings.HasPrefix(fe.Key, key+":") {
+				fe.Problem += " (from " + envName(key) + ")"
+				break
+			}
+		}
+	}
 }
 
 // readFile parses the YAML file at path into a map. An empty file is an empty
@@ -199,11 +218,13 @@ func envName(key string) string {
 
 // applyEnv sets, for every known key, the value of its environment variable
 // when that variable is present and not empty (like viper's AutomaticEnv, an
-// empty variable counts as unset). The values are strings; decode parses them.
+// empty variable counts as unset, so that `GATEHOUSE_X=` in a compose file or
+// a chart's empty value keeps the file's value). The values are strings;
+// decode parses them.
 //
-// GATEHOUSE_* variables that match no key are ignored on purpose: wrappers such
-// as container entrypoints and Helm charts use the same prefix for their own
-// settings, and failing on those would make gatehouse unusable inside them.
+// GATEHOUSE_* variables that match no key do not fail the load: Kubernetes
+// and wrappers put their own variables under the same prefix. UnknownEnv
+// (warnings.go) reports the ones that look like settings.
 func applyEnv(v *viper.Viper, env []string, leaves []leaf) (set map[string]bool) {
 	set = map[string]bool{}
 	vars := map[string]string{}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"reflect"
 	"strings"
 )
 
@@ -14,6 +15,17 @@ type secretFile struct {
 	value             func(*Config) bool   // reports whether the value is set
 	file              func(*Config) string // the file path, "" when unset
 	set               func(*Config, string)
+}
+
+// clearFile forgets the file key of sf, through the same setter as Load's
+// decoding, so no field list is kept twice.
+func (sf secretFile) clearFile(c *Config) {
+	v := reflect.ValueOf(c).Elem()
+	for _, l := range leavesOf(reflect.TypeFor[Config](), "", nil) {
+		if l.key == sf.fileKey {
+			v.FieldByIndex(l.index).SetString("")
+		}
+	}
 }
 
 var secretFiles = []secretFile{
@@ -60,6 +72,9 @@ func readSecretFiles(c *Config, errs *problems) {
 		}
 		if sf.value(c) {
 			errs.add(sf.valueKey, "cannot be set together with %s: set only one of them", sf.fileKey)
+			// The value, not the unread file, is what validation checks
+			// next: its problems must carry the value's key.
+			sf.clearFile(c)
 			continue
 		}
 		b, err := readBounded(path, maxSecretFileBytes)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -94,6 +95,9 @@ func Run(ctx context.Context, opts Options) error {
 		"GATEHOUSE_OIDC_CLIENT_SECRET=" + clientSecret,
 		"GATEHOUSE_COOKIE_SECRETS=" + randomString(48),
 		"GATEHOUSE_SESSION_STORE=memory",
+		// Cookies ignore ports: two demos on one machine (--port) must not
+		// overwrite each other's session in one browser.
+		"GATEHOUSE_COOKIE_NAME=" + CookieName(gateLn.Addr().(*net.TCPAddr).Port),
 	})
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
@@ -111,6 +115,12 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("demo upstream verifier: %w", err)
 	}
+
+	// zitadel's example provider logs through slog's process-wide default
+	// only; it is pointed at the demo's logger while the demo runs.
+	previous := slog.Default()
+	slog.SetDefault(slog.New(newProviderLog(opts.Logger)))
+	defer slog.SetDefault(previous)
 
 	side := []*http.Server{
 		{Handler: provider.Handler(), ReadHeaderTimeout: 10 * time.Second},
@@ -142,6 +152,10 @@ Press Ctrl+C to stop.
 	}
 	return nil
 }
+
+// CookieName is the demo's session cookie name on port: one per port, so
+// that demos side by side keep their own sessions.
+func CookieName(port int) string { return "gatehouse-" + strconv.Itoa(port) }
 
 func randomString(n int) string {
 	b := make([]byte, n)

@@ -21,6 +21,12 @@ import (
 // provider get 503 until it does.
 var ErrNotReady = errors.New("oidcclient: identity provider discovery not loaded")
 
+// ErrIssuerMismatch means the provider's discovery document names another
+// issuer than oidc.issuer: a configuration error that retrying cannot fix,
+// unlike a provider that is down. Errors of a client not ready for this
+// reason match both ErrNotReady and ErrIssuerMismatch.
+var ErrIssuerMismatch = errors.New("oidcclient: discovery names another issuer than oidc.issuer")
+
 // Options configure the relying party.
 type Options struct {
 	Issuer       string
@@ -50,6 +56,8 @@ type Client struct {
 	party  atomic.Pointer[rp.RelyingParty]
 	// issRequired: discovery advertised authorization_response_iss_parameter_supported.
 	issRequired atomic.Bool
+	// mismatch is set while the last discovery failed with ErrIssuerMismatch.
+	mismatch atomic.Pointer[error]
 }
 
 // New returns a client that is not ready until Discover succeeds.
@@ -71,6 +79,11 @@ func (c *Client) Run(ctx context.Context) {
 	backoff := 500 * time.Millisecond
 	for {
 		err := c.discover(ctx)
+		if errors.Is(err, ErrIssuerMismatch) {
+			c.mismatch.Store(&err)
+		} else {
+			c.mismatch.Store(nil)
+		}
 		if err == nil {
 			c.logger.Info("identity provider discovery loaded", zap.String("issuer", c.opts.Issuer))
 			return
@@ -98,7 +111,7 @@ func (c *Client) discover(ctx context.Context) error {
 	doc, extras, err := fetchDiscovery(ctx, c.opts.HTTPClient, c.opts.Issuer)
 	if err != nil {
 		if errors.Is(err, oidc.ErrIssuerInvalid) {
-			return fmt.Errorf("discovery document of %q names another issuer (oidc.issuer must match it exactly, trailing slash included): %w", c.opts.Issuer, err)
+			return fmt.Errorf("discovery document of %q names another issuer (oidc.issuer must match it exactly, trailing slash included): %w: %w", c.opts.Issuer, ErrIssuerMismatch, err)
 		}
 		return fmt.Errorf("discover %q: %w", c.opts.Issuer, err)
 	}
@@ -118,7 +131,7 @@ func (c *Client) discover(ctx context.Context) error {
 	)
 	if err != nil {
 		if errors.Is(err, oidc.ErrIssuerInvalid) {
-			return fmt.Errorf("discovery document of %q names another issuer (oidc.issuer must match it exactly, trailing slash included): %w", c.opts.Issuer, err)
+			return fmt.Errorf("discovery document of %q names another issuer (oidc.issuer must match it exactly, trailing slash included): %w: %w", c.opts.Issuer, ErrIssuerMismatch, err)
 		}
 		return fmt.Errorf("discover %q: %w", c.opts.Issuer, err)
 	}
@@ -135,6 +148,9 @@ func (c *Client) Ready() bool { return c.party.Load() != nil }
 func (c *Client) relyingParty() (rp.RelyingParty, error) {
 	p := c.party.Load()
 	if p == nil {
+		if err := c.mismatch.Load(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrNotReady, *err)
+		}
 		return nil, ErrNotReady
 	}
 	return *p, nil

@@ -55,22 +55,22 @@ func fetchDiscovery(ctx context.Context, hc *http.Client, issuer string) (*oidc.
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return nil, extras, errors.Join(oidc.ErrDiscoveryFailed, err)
+		return nil, extras, fmt.Errorf("%w: %w", oidc.ErrDiscoveryFailed, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, extras, errors.Join(oidc.ErrDiscoveryFailed, err)
+		return nil, extras, fmt.Errorf("%w: %w", oidc.ErrDiscoveryFailed, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, extras, errors.Join(oidc.ErrDiscoveryFailed, fmt.Errorf("status %d", resp.StatusCode))
+		return nil, extras, fmt.Errorf("%w: status %d", oidc.ErrDiscoveryFailed, resp.StatusCode)
 	}
 	doc := new(oidc.DiscoveryConfiguration)
 	if err := json.Unmarshal(body, doc); err != nil {
-		return nil, extras, errors.Join(oidc.ErrDiscoveryFailed, fmt.Errorf("decode: %w", err))
+		return nil, extras, fmt.Errorf("%w: decode: %w", oidc.ErrDiscoveryFailed, err)
 	}
 	if err := json.Unmarshal(body, &extras); err != nil {
-		return nil, extras, errors.Join(oidc.ErrDiscoveryFailed, fmt.Errorf("decode: %w", err))
+		return nil, extras, fmt.Errorf("%w: decode: %w", oidc.ErrDiscoveryFailed, err)
 	}
 	if doc.Issuer != issuer {
 		return nil, extras, oidc.ErrIssuerInvalid

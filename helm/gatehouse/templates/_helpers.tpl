@@ -59,11 +59,26 @@ app.kubernetes.io/component: {{ ternary "auth-proxy" "application" (eq .Values.m
 {{- end -}}
 {{- define "gatehouse.hasAssertionKeys" -}}
 {{- if .Values.secrets.existingSecret -}}{{- if .Values.secrets.assertionKeysKey -}}true{{- end -}}
-{{- else if or .Values.secrets.assertionKeys (include "gatehouse.generateAssertionKey" .) -}}true{{- end -}}
+{{- else if or .Values.secrets.assertionKeys (include "gatehouse.signsWithKey" .) -}}true{{- end -}}
 {{- end -}}
-{{/* The chart generates an ES256 signing key (the default algorithm) when none is given. */}}
-{{- define "gatehouse.generateAssertionKey" -}}
-{{- if and (not .Values.secrets.existingSecret) (not .Values.secrets.assertionKeys) (eq (dig "identity" "assertion" "algorithm" "ES256" (default dict .Values.config)) "ES256") -}}true{{- end -}}
+{{/* The assertion is signed with a private key (ES256, the default, or EdDSA), which every replica must share; HS256 uses a shared secret instead. */}}
+{{- define "gatehouse.signsWithKey" -}}
+{{- if ne (upper (dig "identity" "assertion" "algorithm" "ES256" (default dict .Values.config))) "HS256" -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+gatehouse.secretsChecksum changes whenever the secret content does, so that
+pods restart to read it: the Secret as rendered (values, or kept from the
+cluster) and, with existingSecret, that Secret's data when the cluster can be
+read (helm install/upgrade; helm template sees no cluster and hashes the
+values alone, which is stable across renders).
+*/}}
+{{- define "gatehouse.secretsChecksum" -}}
+{{- $external := dict -}}
+{{- if .Values.secrets.existingSecret -}}
+{{- $external = dig "data" dict (lookup "v1" "Secret" .Release.Namespace .Values.secrets.existingSecret) -}}
+{{- end -}}
+{{- print (include (print .Template.BasePath "/secret.yaml") .) (toJson .Values.secrets) (toJson $external) | sha256sum -}}
 {{- end -}}
 
 {{/*

@@ -28,7 +28,7 @@ func TestChartRendersValidObjects(t *testing.T) {
 	if err != nil || len(examples) == 0 {
 		t.Fatalf("no examples/helm/*.yaml (%v)", err)
 	}
-	cases := map[string][]string{"default values": nil}
+	cases := map[string][]string{"default values": secretArgs(t, "")}
 	for _, f := range examples {
 		cases[filepath.Base(f)] = []string{"-f", f}
 	}
@@ -267,7 +267,7 @@ func TestIncludeHelperInAnotherChart(t *testing.T) {
 	copyDir(t, "testdata/parent", parent)
 	copyDir(t, chartDir, filepath.Join(parent, "charts", "gatehouse"))
 
-	m := render(t, parent)
+	m := render(t, parent, secretArgs(t, "gatehouse.")...)
 	d, ok := m.find("Deployment", "gh-my-app")
 	if !ok {
 		t.Fatal("the application's Deployment was not rendered")
@@ -307,31 +307,11 @@ func TestChartRefusesMisconfiguration(t *testing.T) {
 		{[]string{"--set", "replicaCount=2", "--set", "replicas=3"}, "additional properties 'replicas' not allowed"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
-			_, err := template(t, chartDir, tc.args...)
+			_, err := template(t, chartDir, append(secretArgs(t, ""), tc.args...)...)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("helm template %v: error %v, want one containing %q", tc.args, err, tc.want)
 			}
 		})
-	}
-}
-
-// TestGeneratedCookieSecretIsValid: without secrets.cookieSecrets the chart
-// generates one that gatehouse accepts (48 random bytes, base64).
-func TestGeneratedCookieSecretIsValid(t *testing.T) {
-	m := render(t, chartDir)
-	r, ok := m.find("Secret", "")
-	if !ok {
-		t.Fatal("no Secret")
-	}
-	raw := r.obj.(*corev1.Secret).Data["cookie-secrets"]
-	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw)))
-	if err != nil || len(key) < 32 {
-		t.Errorf("generated cookie secret decodes to %d bytes (%v), want ≥ 32", len(key), err)
-	}
-	again := render(t, chartDir)
-	r2, _ := again.find("Secret", "")
-	if string(r2.obj.(*corev1.Secret).Data["cookie-secrets"]) == string(raw) {
-		t.Error("two renders generated the same cookie secret")
 	}
 }
 

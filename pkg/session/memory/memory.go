@@ -199,5 +199,6 @@ func (s *Store) sweepLocked(now time.Time) {
 }
 
 func unavailable(op string, err error) error {
-	return fmt.Errorf("memory session store: %s: %w", op, errors.Join(session.ErrUnavailable, err))
+	// One line: errors.Join would put a newline into every log line of it.
+	return fmt.Errorf("memory session store: %s: %w: %w", op, session.ErrUnavailable, err)
 }

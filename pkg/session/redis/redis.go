@@ -5,7 +5,6 @@ package redis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -210,5 +209,6 @@ func ttlMillis(ttl time.Duration) (int64, error) {
 // unavailable marks err as a failure to reach the store, keeping the cause
 // inspectable with errors.Is/As.
 func unavailable(op string, err error) error {
-	return fmt.Errorf("redis session store: %s: %w", op, errors.Join(session.ErrUnavailable, err))
+	// One line: errors.Join would put a newline into every log line of it.
+	return fmt.Errorf("redis session store: %s: %w: %w", op, session.ErrUnavailable, err)
 }
