@@ -19,7 +19,14 @@ import (
 func rawGet(t *testing.T, g *gate, target string, header ...string) *http.Response {
 	t.Helper()
 	host := strings.TrimPrefix(g.URL, "http://")
-	conn, err := net.Dial("tcp", host)
+	return rawRequestHost(t, host, host, target, header...)
+}
+
+// rawRequestHost sends a raw GET for target to addr with the Host header
+// host, and returns the response with its body read.
+func rawRequestHost(t *testing.T, addr, host, target string, header ...string) *http.Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

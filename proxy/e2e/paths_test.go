@@ -1,14 +1,11 @@
 package e2e
 
 import (
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
 )
@@ -86,7 +83,6 @@ default:
 // returns its URL and a function listing the routes it served.
 func startFrontController(t *testing.T) (string, func() []string) {
 	t.Helper()
-	php := requirePHP(t)
 	docroot := t.TempDir()
 	if err := os.WriteFile(filepath.Join(docroot, "index.php"), []byte(frontControllerPHP), 0o600); err != nil {
 		t.Fatal(err)
@@ -95,35 +91,7 @@ func startFrontController(t *testing.T) (string, func() []string) {
 		b, _ := os.ReadFile(filepath.Join(docroot, "routes.log"))
 		return strings.Fields(string(b))
 	}
-	for attempt := 0; attempt < 3; attempt++ {
-		ln := listen(t)
-		addr := ln.Addr().String()
-		_ = ln.Close() // php -S cannot take a listener; retried if the port is taken meanwhile
-		cmd := exec.Command(php, "-n", "-S", addr, "-t", docroot)
-		cmd.Stdout, cmd.Stderr = &testWriter{t}, &testWriter{t}
-		if err := cmd.Start(); err != nil {
-			t.Fatalf("start php: %v", err)
-		}
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		stop := func() { _ = cmd.Process.Kill(); <-exited }
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			select {
-			case <-exited:
-				deadline = time.Time{}
-				continue
-			default:
-			}
-			if c, err := net.Dial("tcp", addr); err == nil {
-				_ = c.Close()
-				t.Cleanup(stop)
-				return "http://" + addr, routes
-			}
-		}
-		stop()
-	}
-	t.Fatal("php -S did not start on a free port")
-	return "", nil
+	return servePHP(t, docroot, "").URL, routes
 }
 
 // TestScriptPrefixesOverHTTP: a PHP front controller serves "/admin" also as
