@@ -15,7 +15,7 @@ func TestHostNotAllowedIs421(t *testing.T) {
 	ln := listen(t)
 	addr := ln.Addr().String()
 	g := startGate(t, withListener(ln), withConfigFile("authorization:\n  public_paths: [/public]\n"),
-		withEnv("GATEHOUSE_SERVER_ALLOWED_HOSTS="+addr+" alias.example", "GATEHOUSE_TRUSTED_PROXIES=127.0.0.2"))
+		withEnv("GATEHOUSE_SERVER_ALLOWED_HOSTS="+addr+" alias.example", "GATEHOUSE_TRUSTED_PROXIES=127.0.0.2", forwardAuthOn))
 	_, port, _ := strings.Cut(addr, ":")
 
 	for _, tc := range []struct{ name, request string }{

@@ -28,7 +28,7 @@ func TestOwnResponsesCarrySecurityHeaders(t *testing.T) {
 	})
 	ln := listen(t)
 	addr := ln.Addr().String()
-	g := startGate(t, withListener(ln), withUpstream(upstream), withConfigFile("authorization:\n  public_paths: [/public]\n"))
+	g := startGate(t, withListener(ln), withUpstream(upstream), withConfigFile("authorization:\n  public_paths: [/public]\n"), withEnv(forwardAuthOn))
 	b := newBrowser(t)
 
 	own := func(t *testing.T, what string, resp *http.Response, status int) {

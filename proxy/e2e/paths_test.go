@@ -154,7 +154,7 @@ authorization:
 // original URI comes from the (trusted) proxy; "/public/..;/admin" there is
 // refused too, never answered 202 as a public path.
 func TestForwardAuthRefusesDotSegmentWithParameters(t *testing.T) {
-	g := startGate(t, withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1"), withConfigFile(`
+	g := startGate(t, withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1", forwardAuthOn), withConfigFile(`
 authorization:
   public_paths: [/public]
 `))
