@@ -12,10 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/config"
-	"github.com/gatehouse/gatehouse/pkg/session"
-	redisstore "github.com/gatehouse/gatehouse/pkg/session/redis"
-	"github.com/gatehouse/gatehouse/proxy"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/session"
+	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
+	"github.com/gatehouse/gatehouse/internal/cookie"
 )
 
 // extras measures what is not a throughput window of the main table: the
@@ -101,10 +101,15 @@ func (b *bench) realSession(ctx context.Context, t *target, cfg *config.Config) 
 			value = v
 		}
 	}
-	id, key, err := proxy.ParseSessionCookie(cfg, value)
+	codec, err := cookie.NewCodec(cfg.Cookie.DecodedSecrets, cfg.Session.AbsoluteTimeout)
 	if err != nil {
+		return nil, session.Tokens{}, err
+	}
+	var ref cookie.SessionRef
+	if err := codec.Decode(cfg.SessionCookieName(), value, &ref); err != nil {
 		return nil, session.Tokens{}, fmt.Errorf("read the login's session cookie: %w", err)
 	}
+	id, key := ref.ID, ref.Key
 	store, err := redisstore.New(redisstore.Options{Addresses: []string{t.redis.addr}, KeyPrefix: cfg.Session.Redis.KeyPrefix}, nil)
 	if err != nil {
 		return nil, session.Tokens{}, err
@@ -174,6 +179,10 @@ func (b *bench) scale(ctx context.Context, base, t *target, conns int) error {
 		return err
 	}
 	defer store.Close()
+	codec, err := cookie.NewCodec(cfg.Cookie.DecodedSecrets, cfg.Session.AbsoluteTimeout)
+	if err != nil {
+		return err
+	}
 	rss0, _ := t.proc.rssMiB()
 	used0, err := t.redis.usedMemory(ctx)
 	if err != nil {
@@ -210,15 +219,15 @@ func (b *bench) scale(ctx context.Context, base, t *target, conns int) error {
 				if s.Sealed, err = session.Seal(key, s.ID, tokens); err == nil {
 					err = store.Save(ctx, &s, cfg.Session.IdleTimeout)
 				}
-				var c *http.Cookie
+				var value string
 				if err == nil {
-					c, err = proxy.SessionCookie(cfg, s.ID, key)
+					value, err = codec.Encode(cfg.SessionCookieName(), cookie.SessionRef{ID: s.ID, Key: key})
 				}
 				if err != nil {
 					errs <- err
 					return
 				}
-				cookies[i] = c.Name + "=" + c.Value
+				cookies[i] = cfg.SessionCookieName() + "=" + value
 			}
 		}()
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/demo/idp"
+	"github.com/gatehouse/gatehouse/internal/demo/idp"
 )
 
 // benchUser is the provider's one account. Its groups and names make identity

@@ -7,7 +7,7 @@
 // It starts, each in a process of its own: a 1 KiB upstream, the bare proxy,
 // and gatehouse with the memory store, with Redis and the client-side cache,
 // and with Redis without it (all with the signed assertion). It logs in once
-// per gatehouse through the real login flow (pkg/demo/idp, served by this
+// per gatehouse through the real login flow (internal/demo/idp, served by this
 // process), then drives authenticated GETs from this process, interleaving
 // the configurations. With taskset and two or more cores, the servers and
 // Redis run on core 0 and this process (the load generator and the

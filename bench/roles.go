@@ -16,9 +16,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/config"
-	"github.com/gatehouse/gatehouse/pkg/logging"
-	"github.com/gatehouse/gatehouse/pkg/server"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/logging"
+	"github.com/gatehouse/gatehouse/internal/server"
 )
 
 // The benchmark runs every server in a process of its own, so that the CPU
@@ -159,7 +159,7 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	return nil
 }
 
-// runGatehouse runs gatehouse's real server (pkg/server, as `gatehouse run`
+// runGatehouse runs gatehouse's real server (internal/server, as `gatehouse run`
 // does) configured by the GATEHOUSE_* environment the parent passes. Its
 // public URL is its own listener, known only here.
 func runGatehouse(ctx context.Context, ln net.Listener) error {

@@ -15,8 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/demo/idp"
-	"github.com/gatehouse/gatehouse/pkg/identity/keys"
+	"github.com/gatehouse/gatehouse/internal/demo/idp"
+	"github.com/gatehouse/gatehouse/internal/identity/keys"
 )
 
 // target is one proxy under test.

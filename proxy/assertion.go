@@ -7,9 +7,9 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/gatehouse/gatehouse/pkg/config"
-	"github.com/gatehouse/gatehouse/pkg/identity"
-	"github.com/gatehouse/gatehouse/pkg/identity/keys"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/identity"
+	"github.com/gatehouse/gatehouse/internal/identity/keys"
 )
 
 // jwksMaxAge is how long verifiers may cache the JWKS. Short, because a

@@ -6,7 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/gatehouse/gatehouse/pkg/oidcclient"
+	"github.com/gatehouse/gatehouse/internal/oidcclient"
 )
 
 // optionalIdentity is the identity a request to a public path carries, if

@@ -9,7 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/gatehouse/gatehouse/pkg/oidcclient"
+	"github.com/gatehouse/gatehouse/internal/oidcclient"
 )
 
 // errBearerRefused: the request carried a bearer token that did not

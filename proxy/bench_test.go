@@ -18,12 +18,12 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/gatehouse/gatehouse/internal/redistest"
-	"github.com/gatehouse/gatehouse/pkg/config"
-	"github.com/gatehouse/gatehouse/pkg/metrics"
-	"github.com/gatehouse/gatehouse/pkg/oidcclient"
-	"github.com/gatehouse/gatehouse/pkg/session"
-	"github.com/gatehouse/gatehouse/pkg/session/memory"
-	redisstore "github.com/gatehouse/gatehouse/pkg/session/redis"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/oidcclient"
+	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/internal/session/memory"
+	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
 )
 
 // The benchmarks here measure the authenticated request path piece by piece
@@ -176,7 +176,7 @@ func BenchmarkProxy(b *testing.B) {
 
 func jsonLogger(level zapcore.Level) *zap.Logger {
 	enc := zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig())
-	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(io.Discard), level), zap.AddCaller()) // as pkg/logging
+	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(io.Discard), level), zap.AddCaller()) // as internal/logging
 }
 
 // BenchmarkHotPath measures the pieces of an authenticated request that are

@@ -9,9 +9,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gatehouse/gatehouse/internal/redistest"
-	"github.com/gatehouse/gatehouse/pkg/session"
-	"github.com/gatehouse/gatehouse/pkg/session/memory"
-	redisstore "github.com/gatehouse/gatehouse/pkg/session/redis"
+	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/internal/session/memory"
+	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
 )
 
 // TestCacheEntriesWiring checks that session.cache_entries reaches the

@@ -7,9 +7,9 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/gatehouse/gatehouse/pkg/identity"
-	"github.com/gatehouse/gatehouse/pkg/metrics"
-	"github.com/gatehouse/gatehouse/pkg/oidcclient"
+	"github.com/gatehouse/gatehouse/internal/identity"
+	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/oidcclient"
 )
 
 // responseIssuerOK applies RFC 9207 to the callback's query before anything

@@ -8,16 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/config"
-	"github.com/gatehouse/gatehouse/pkg/cookie"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/cookie"
 )
 
-// sessionRef is the session cookie's content: which session, and the key that
-// opens its tokens. Both exist only in the browser (and in memory per request).
-type sessionRef struct {
-	ID  string `json:"i"`
-	Key []byte `json:"k"`
-}
+// sessionRef is the session cookie's content (cookie.SessionRef).
+type sessionRef = cookie.SessionRef
 
 // loginState is one login attempt, in its own cookie bound to this browser.
 type loginState struct {
@@ -213,35 +209,4 @@ func (j cookieJar) isOwnCookie(name string) bool {
 		}
 	}
 	return false
-}
-
-// SessionCookie returns the session cookie a browser holds for session id
-// with token key, exactly as the login sets it. It is for tools that create
-// sessions in the store directly (the load benchmark seeds 100k of them); the
-// request path never calls it.
-func SessionCookie(cfg *config.Config, id string, key []byte) (*http.Cookie, error) {
-	j, err := newCookieJar(cfg)
-	if err != nil {
-		return nil, err
-	}
-	value, err := j.sessions.Encode(j.sessionName, sessionRef{ID: id, Key: key})
-	if err != nil {
-		return nil, err
-	}
-	return j.cookie(j.sessionName, value, int(j.maxAge/time.Second)), nil
-}
-
-// ParseSessionCookie is SessionCookie's inverse: the session id and token key
-// a session cookie value carries (the benchmark reads its real login's token
-// sizes with it).
-func ParseSessionCookie(cfg *config.Config, value string) (id string, key []byte, err error) {
-	j, err := newCookieJar(cfg)
-	if err != nil {
-		return "", nil, err
-	}
-	var ref sessionRef
-	if err := j.sessions.Decode(j.sessionName, value, &ref); err != nil {
-		return "", nil, err
-	}
-	return ref.ID, ref.Key, nil
 }

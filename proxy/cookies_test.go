@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/pkg/session"
+	"github.com/gatehouse/gatehouse/internal/session"
 )
 
 // TestSessionRefsFromCookieHeader: the session cookie is found by its exact

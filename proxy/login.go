@@ -12,10 +12,10 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
 
-	"github.com/gatehouse/gatehouse/pkg/identity"
-	"github.com/gatehouse/gatehouse/pkg/metrics"
-	"github.com/gatehouse/gatehouse/pkg/oidcclient"
-	"github.com/gatehouse/gatehouse/pkg/session"
+	"github.com/gatehouse/gatehouse/internal/identity"
+	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/oidcclient"
+	"github.com/gatehouse/gatehouse/internal/session"
 )
 
 // start begins a new login, even when a session exists: 302 to the provider

@@ -9,8 +9,8 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/gatehouse/gatehouse/pkg/metrics"
-	"github.com/gatehouse/gatehouse/pkg/session"
+	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/session"
 )
 
 // logoutFormLimit bounds the body of a logout POST (the confirmation form

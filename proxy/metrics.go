@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/metrics"
-	"github.com/gatehouse/gatehouse/pkg/oidcclient"
+	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/oidcclient"
 )
 
 // authFailureOutcome names the outcome authFailed will answer with.

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/gatehouse/gatehouse/pkg/identity"
-	"github.com/gatehouse/gatehouse/pkg/oidcclient"
-	"github.com/gatehouse/gatehouse/pkg/session"
+	"github.com/gatehouse/gatehouse/internal/identity"
+	"github.com/gatehouse/gatehouse/internal/oidcclient"
+	"github.com/gatehouse/gatehouse/internal/session"
 )
 
 // standardClaims are kept in Session's own fields; any other claim named in

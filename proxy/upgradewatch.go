@@ -9,7 +9,7 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/gatehouse/gatehouse/pkg/session"
+	"github.com/gatehouse/gatehouse/internal/session"
 )
 
 // Ticker is what an upgraded connection waits on between two checks of its

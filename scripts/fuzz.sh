@@ -25,9 +25,9 @@ targets=(
   "./proxy:FuzzRedirect 20000x"
   "./proxy:FuzzIdentityHeaders 10000x"
   "./proxy:FuzzForwardingHeaders 10000x"
-  "./pkg/config:FuzzLoad 2000x"
-  "./pkg/authz:FuzzCleanPath 50000x"
-  "./pkg/oidcclient:FuzzLogoutToken 20000x"
+  "./internal/config:FuzzLoad 2000x"
+  "./internal/authz:FuzzCleanPath 50000x"
+  "./internal/oidcclient:FuzzLogoutToken 20000x"
 )
 
 if [[ ${FUZZTIME:-} == 0 ]]; then

@@ -10,9 +10,9 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/gatehouse/gatehouse/pkg/config"
-	"github.com/gatehouse/gatehouse/pkg/logging"
-	"github.com/gatehouse/gatehouse/pkg/preflight"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/logging"
+	"github.com/gatehouse/gatehouse/internal/preflight"
 )
 
 // checkConfig wires `gatehouse check-config`: errors always fail; unknown

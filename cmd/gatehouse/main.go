@@ -15,11 +15,11 @@ import (
 
 	"go.uber.org/zap/zapcore"
 
-	"github.com/gatehouse/gatehouse/pkg/config"
-	"github.com/gatehouse/gatehouse/pkg/demo"
-	"github.com/gatehouse/gatehouse/pkg/identity/keys"
-	"github.com/gatehouse/gatehouse/pkg/logging"
-	"github.com/gatehouse/gatehouse/pkg/server"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/demo"
+	"github.com/gatehouse/gatehouse/internal/identity/keys"
+	"github.com/gatehouse/gatehouse/internal/logging"
+	"github.com/gatehouse/gatehouse/internal/server"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".

@@ -9,10 +9,10 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/gatehouse/gatehouse/pkg/config"
-	"github.com/gatehouse/gatehouse/pkg/logging"
-	"github.com/gatehouse/gatehouse/pkg/server"
-	"github.com/gatehouse/gatehouse/pkg/sessionadmin"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/logging"
+	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/sessionadmin"
 )
 
 // sessions wires `gatehouse sessions list|revoke` to package sessionadmin.

@@ -11,8 +11,8 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/gatehouse/gatehouse/internal/redistest"
-	"github.com/gatehouse/gatehouse/pkg/session"
-	redisstore "github.com/gatehouse/gatehouse/pkg/session/redis"
+	"github.com/gatehouse/gatehouse/internal/session"
+	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
 )
 
 // TestSessionsCommands runs `gatehouse sessions list|revoke` against a real

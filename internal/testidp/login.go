@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/pkg/demo/idp"
+	"github.com/gatehouse/gatehouse/internal/demo/idp"
 )
 
 // ErrLoginRejected means the provider showed its login form again after the

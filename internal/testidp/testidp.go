@@ -1,4 +1,4 @@
-// Package testidp runs a real OpenID Provider (pkg/demo/idp, built on
+// Package testidp runs a real OpenID Provider (internal/demo/idp, built on
 // zitadel/oidc's op package) on 127.0.0.1 for tests, and logs in through its
 // form without a browser.
 //
@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/demo/idp"
+	"github.com/gatehouse/gatehouse/internal/demo/idp"
 )
 
 // Paths of the provider's endpoints, relative to the issuer.

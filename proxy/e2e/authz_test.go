@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
-	"github.com/gatehouse/gatehouse/pkg/demo/idp"
+	"github.com/gatehouse/gatehouse/internal/demo/idp"
 )
 
 // rawGet sends target exactly as written on the request line, so no client

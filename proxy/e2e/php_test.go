@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
-	"github.com/gatehouse/gatehouse/pkg/identity"
-	"github.com/gatehouse/gatehouse/pkg/identity/keys"
-	"github.com/gatehouse/gatehouse/pkg/session"
+	"github.com/gatehouse/gatehouse/internal/identity"
+	"github.com/gatehouse/gatehouse/internal/identity/keys"
+	"github.com/gatehouse/gatehouse/internal/session"
 )
 
 // phpApp is examples/php served by the real `php -S`.

@@ -8,8 +8,8 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
-	redisstore "github.com/gatehouse/gatehouse/pkg/session/redis"
-	"github.com/gatehouse/gatehouse/pkg/sessionadmin"
+	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
+	"github.com/gatehouse/gatehouse/internal/sessionadmin"
 )
 
 // TestOperatorRevokeTakesEffectOnEveryReplica: what `gatehouse sessions

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
-	"github.com/gatehouse/gatehouse/pkg/demo/idp"
+	"github.com/gatehouse/gatehouse/internal/demo/idp"
 )
 
 // spoofed are identity headers as an attacker sends them, in every spelling a

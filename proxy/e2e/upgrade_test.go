@@ -18,8 +18,8 @@ import (
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
-	redisstore "github.com/gatehouse/gatehouse/pkg/session/redis"
-	"github.com/gatehouse/gatehouse/pkg/sessionadmin"
+	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
+	"github.com/gatehouse/gatehouse/internal/sessionadmin"
 	"github.com/gatehouse/gatehouse/proxy"
 )
 

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/pkg/identity"
-	"github.com/gatehouse/gatehouse/pkg/identity/keys"
+	"github.com/gatehouse/gatehouse/internal/identity"
+	"github.com/gatehouse/gatehouse/internal/identity/keys"
 	"github.com/gatehouse/gatehouse/pkg/identity/verify"
-	"github.com/gatehouse/gatehouse/pkg/session"
+	"github.com/gatehouse/gatehouse/internal/session"
 )
 
 // jwksServer serves the current key set and counts fetches.

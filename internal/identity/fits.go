@@ -1,0 +1,27 @@
+package identity
+
+import "github.com/gatehouse/gatehouse/internal/session"
+
+// CheckFits reports (as ErrIdentityTooLarge) a scalar claim that
+// AppendHeaders would have to leave out: together with the scalar headers
+// before it, it exceeds the cap. Lists (groups) are trimmed instead and never
+// cause an error. Asked at login, like Asserter.CheckFits: a header silently
+// missing (X-Forwarded-User, say) would make the app see another identity.
+func (m *Mapper) CheckFits(s *session.Session) error {
+	budget := m.maxBytes
+	for _, h := range m.headers {
+		if _, ok := listClaim(s, h.claim); ok {
+			continue
+		}
+		v := Sanitize(scalarClaim(s, h.claim))
+		if v == "" {
+			continue
+		}
+		cost := len(h.name) + len(v)
+		if cost > budget {
+			return tooLarge(h.claim, "header "+h.name, m.maxBytes)
+		}
+		budget -= cost
+	}
+	return nil
+}

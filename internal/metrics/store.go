@@ -1,0 +1,109 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/session"
+)
+
+// InstrumentStore returns s with every call timed into
+// gatehouse_store_operation_duration_seconds. With nil metrics it returns s
+// itself.
+func (m *Metrics) InstrumentStore(s session.Backend) session.Backend {
+	if m == nil {
+		return s
+	}
+	return &timedStore{Backend: s, m: m}
+}
+
+// storeOp is a timed store call; storeOpNames are its "operation" labels.
+type storeOp int
+
+const (
+	opLoad storeOp = iota
+	opSave
+	opUpdate
+	opDelete
+	opClaim
+	opPing
+	numStoreOps
+)
+
+var storeOpNames = [numStoreOps]string{"load", "save", "update", "delete", "claim", "ping"}
+
+// The "result" labels, by index.
+const (
+	resultOK = iota
+	resultNotFound
+	resultError
+	numResults
+)
+
+var resultNames = [numResults]string{"ok", "not_found", "error"}
+
+// timedStore times the Store methods (the request path's calls); the Locker
+// and Index methods, and any added later, pass through the embedded backend
+// untimed.
+type timedStore struct {
+	session.Backend
+	m *Metrics
+	// The histogram children, resolved on first use (as upstreamClass).
+	children [numStoreOps][numResults]lazyObserver
+}
+
+func (t *timedStore) observe(op storeOp, started time.Time, err error) {
+	result := resultOK
+	switch {
+	case errors.Is(err, session.ErrNotFound):
+		result = resultNotFound
+	case err != nil:
+		result = resultError
+	}
+	c := &t.children[op][result]
+	c.once.Do(func() { c.obs = t.m.storeDuration.WithLabelValues(storeOpNames[op], resultNames[result]) })
+	c.obs.Observe(time.Since(started).Seconds())
+}
+
+func (t *timedStore) Load(ctx context.Context, id string) (*session.Session, error) {
+	started := time.Now()
+	s, err := t.Backend.Load(ctx, id)
+	t.observe(opLoad, started, err)
+	return s, err
+}
+
+func (t *timedStore) Save(ctx context.Context, s *session.Session, ttl time.Duration) error {
+	started := time.Now()
+	err := t.Backend.Save(ctx, s, ttl)
+	t.observe(opSave, started, err)
+	return err
+}
+
+func (t *timedStore) Update(ctx context.Context, s *session.Session, ttl time.Duration) error {
+	started := time.Now()
+	err := t.Backend.Update(ctx, s, ttl)
+	t.observe(opUpdate, started, err)
+	return err
+}
+
+func (t *timedStore) Delete(ctx context.Context, id string) error {
+	started := time.Now()
+	err := t.Backend.Delete(ctx, id)
+	t.observe(opDelete, started, err)
+	return err
+}
+
+func (t *timedStore) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	started := time.Now()
+	first, err := t.Backend.Claim(ctx, key, ttl)
+	t.observe(opClaim, started, err)
+	return first, err
+}
+
+func (t *timedStore) Ping(ctx context.Context) error {
+	started := time.Now()
+	err := t.Backend.Ping(ctx)
+	t.observe(opPing, started, err)
+	return err
+}
