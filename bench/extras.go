@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/cookie"
 	"github.com/gatehouse/gatehouse/internal/session"
 	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
-	"github.com/gatehouse/gatehouse/internal/cookie"
 )
 
 // extras measures what is not a throughput window of the main table: the

@@ -17,10 +17,10 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/oidcclient"
+	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/session/memory"
 	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"

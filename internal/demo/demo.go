@@ -22,8 +22,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/demo/idp"
 	"github.com/gatehouse/gatehouse/internal/demo/upstream"
 	"github.com/gatehouse/gatehouse/internal/identity/keys"
-	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 )
 
 // Options configure the demo.

@@ -16,9 +16,9 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/gatehouse/gatehouse/internal/demo/idp"
 	"github.com/gatehouse/gatehouse/internal/syncbuf"
 	"github.com/gatehouse/gatehouse/internal/testidp"
-	"github.com/gatehouse/gatehouse/internal/demo/idp"
 )
 
 // runningDemo is one demo started by startDemo, with what its banner printed.

@@ -23,8 +23,8 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/identity"
 	"github.com/gatehouse/gatehouse/internal/identity/keys"
-	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 )
 
 const (

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/testidp"
 	"github.com/gatehouse/gatehouse/internal/demo/idp"
+	"github.com/gatehouse/gatehouse/internal/testidp"
 )
 
 // rawGet sends target exactly as written on the request line, so no client

@@ -24,10 +24,10 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/gatehouse/gatehouse/internal/redistest"
-	"github.com/gatehouse/gatehouse/internal/testidp"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/testidp"
 	"github.com/gatehouse/gatehouse/proxy"
 )
 

@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/testidp"
 	"github.com/gatehouse/gatehouse/internal/identity"
 	"github.com/gatehouse/gatehouse/internal/identity/keys"
 	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/internal/testidp"
 )
 
 // phpApp is examples/php served by the real `php -S`.

@@ -7,9 +7,9 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/gatehouse/gatehouse/internal/testidp"
 	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
 	"github.com/gatehouse/gatehouse/internal/sessionadmin"
+	"github.com/gatehouse/gatehouse/internal/testidp"
 )
 
 // TestOperatorRevokeTakesEffectOnEveryReplica: what `gatehouse sessions

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/testidp"
 	"github.com/gatehouse/gatehouse/internal/demo/idp"
+	"github.com/gatehouse/gatehouse/internal/testidp"
 )
 
 // spoofed are identity headers as an attacker sends them, in every spelling a

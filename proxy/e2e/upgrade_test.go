@@ -17,9 +17,9 @@ import (
 	"golang.org/x/net/http2/h2c" //nolint:staticcheck // deprecated for prior knowledge, but still the Go server that does the h2c Upgrade dance; net/http's Protocols does not
 	"golang.org/x/net/http2/hpack"
 
-	"github.com/gatehouse/gatehouse/internal/testidp"
 	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
 	"github.com/gatehouse/gatehouse/internal/sessionadmin"
+	"github.com/gatehouse/gatehouse/internal/testidp"
 	"github.com/gatehouse/gatehouse/proxy"
 )
 

@@ -12,8 +12,8 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/identity"
 	"github.com/gatehouse/gatehouse/internal/identity/keys"
-	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/pkg/identity/verify"
 )
 
 // jwksServer serves the current key set and counts fetches.
