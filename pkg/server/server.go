@@ -39,7 +39,8 @@ type Server struct {
 
 // New builds a server. Nothing is contacted yet: the store and the provider
 // may be down at start; gatehouse then answers 503 until they are back.
-func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
+func New(cfg *config.Config, logger *zap.Logger, opts ...Option) (*Server, error) {
+	o := collect(opts)
 	// One registry for the ops listener's /metrics, handed to whatever reports.
 	registry := prometheus.NewRegistry()
 	store, err := newStore(cfg, logger, registry)
@@ -63,6 +64,9 @@ func New(cfg *config.Config, logger *zap.Logger) (*Server, error) {
 	if err != nil {
 		_ = store.Close()
 		return nil, fmt.Errorf("build request handler: %w", err)
+	}
+	if o.now != nil {
+		handler.SetClock(o.now)
 	}
 	s := &Server{cfg: cfg, logger: logger, store: store, oidc: oidc}
 	s.inflight = &inflight{next: handler}

@@ -25,6 +25,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/gatehouse/gatehouse/internal/redistest"
+	"github.com/gatehouse/gatehouse/internal/testclock"
 	"github.com/gatehouse/gatehouse/internal/testidp"
 	"github.com/gatehouse/gatehouse/pkg/config"
 	"github.com/gatehouse/gatehouse/pkg/server"
@@ -53,6 +54,7 @@ type options struct {
 	shared   *shared // set by withRedis (shared_test.go)
 	provider *providerConfig
 	noReady  bool // do not wait for /readyz (the provider is meant to fail)
+	clock    *testclock.Clock
 }
 
 // providerConfig points gatehouse at a provider the test runs itself.
@@ -67,6 +69,9 @@ func withIDP(opts ...testidp.Option) option {
 }
 func withUpstream(h http.Handler) option { return func(o *options) { o.upstream = h } }
 func withConfigFile(yaml string) option  { return func(o *options) { o.file = yaml } }
+
+// withClock runs every gate's request handler on c (clock_test.go).
+func withClock(c *testclock.Clock) option { return func(o *options) { o.clock = c } }
 
 // withProvider uses the provider at issuer instead of starting testidp
 // (gate.IDP is then nil).
@@ -165,7 +170,11 @@ func startGates(t *testing.T, n int, opts ...option) []*gate {
 		if err != nil {
 			t.Fatalf("config: %v", err)
 		}
-		srv, err := server.New(cfg, testLogger(t).Named(fmt.Sprintf("gate%d", i)))
+		var serverOpts []server.Option
+		if o.clock != nil {
+			serverOpts = append(serverOpts, server.WithClock(o.clock.Now))
+		}
+		srv, err := server.New(cfg, testLogger(t).Named(fmt.Sprintf("gate%d", i)), serverOpts...)
 		if err != nil {
 			t.Fatalf("server: %v", err)
 		}
