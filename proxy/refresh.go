@@ -63,7 +63,7 @@ func (h *Handler) refreshIfDue(ctx context.Context, s *session.Session, key []by
 		return s, nil
 	}
 	lockKey := "refresh:" + session.HashID(s.ID)
-	deadline := time.Now().Add(refreshWait)
+	deadline := h.now().Add(refreshWait)
 	for {
 		token, err := h.store.TryLock(ctx, lockKey, refreshLockTTL)
 		if err != nil {
@@ -98,7 +98,7 @@ func (h *Handler) refreshIfDue(ctx context.Context, s *session.Session, key []by
 			cur.ID = s.ID
 			return cur, nil
 		}
-		if time.Now().After(deadline) {
+		if h.now().After(deadline) {
 			return nil, fmt.Errorf("%w: waited %v for another request's refresh", errProviderUnavailable, refreshWait)
 		}
 	}
@@ -163,8 +163,8 @@ func (h *Handler) refreshLocked(ctx context.Context, s *session.Session, key []b
 	if cur.Sealed, err = session.Seal(key, cur.ID, tokens); err != nil {
 		return nil, fmt.Errorf("seal refreshed tokens: %w", err)
 	}
-	cur.AccessTokenExpiresAt = res.AccessTokenExpiresAt
-	cur.RefreshAt = h.refreshAt(now, res.AccessTokenExpiresAt, true)
+	cur.AccessTokenExpiresAt = tokenExpiry(now, res.AccessTokenExpiresAt)
+	cur.RefreshAt = h.refreshAt(now, cur.AccessTokenExpiresAt, true)
 	cur.LastSeenAt = now // this write slides the idle timeout too
 	err = h.store.Update(ctx, cur, h.sessionTTL(cur))
 	if errors.Is(err, session.ErrNotFound) {

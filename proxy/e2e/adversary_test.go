@@ -331,9 +331,10 @@ func TestBrokenDiscoveryKeepsGatehouseUnready(t *testing.T) {
 // response whose ID token names another sub must end the session, never
 // switch it to the other user.
 func TestRefreshChangingSubjectEndsSession(t *testing.T) {
-	g := startBadGate(t)
+	clock := newClock()
+	g := startBadGate(t, clockTokens(clock)...)
 	g.idp.Set(func(b *badidp.Behaviour) {
-		b.AccessTokenLifetime = 2 * time.Second
+		b.AccessTokenLifetime = 5 * time.Minute // as testidp's, for untilDue
 		b.RefreshClaims = func(c map[string]any) { c["sub"] = "someone-else" }
 	})
 	b := newBrowser(t)
@@ -346,8 +347,7 @@ func TestRefreshChangingSubjectEndsSession(t *testing.T) {
 	before := g.Upstream.count()
 	refreshes := g.idp.Count(badidp.TokenPath)
 
-	// The 2 s token is refreshed from half its lifetime on.
-	time.Sleep(1500 * time.Millisecond)
+	clock.Advance(untilDue)
 	if resp := b.navigate(g.URL + "/app"); resp.StatusCode != http.StatusFound {
 		t.Fatalf("after a refresh naming another sub: status %d, want 302 to log in", resp.StatusCode)
 	}

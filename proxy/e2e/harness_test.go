@@ -27,6 +27,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/testclock"
 	"github.com/gatehouse/gatehouse/internal/testidp"
 	"github.com/gatehouse/gatehouse/proxy"
 )
@@ -54,7 +55,8 @@ type options struct {
 	shared   *shared // set by withRedis (shared_test.go)
 	provider *providerConfig
 	noReady  bool // do not wait for /readyz (the provider is meant to fail)
-	// proxyOpts reach proxy.New (injected clocks; upgrade_test.go).
+	// proxyOpts reach proxy.New (injected clocks and tickers; withClock,
+	// upgrade_test.go).
 	proxyOpts []proxy.Option
 }
 
@@ -70,6 +72,11 @@ func withIDP(opts ...testidp.Option) option {
 }
 func withUpstream(h http.Handler) option { return func(o *options) { o.upstream = h } }
 func withConfigFile(yaml string) option  { return func(o *options) { o.file = yaml } }
+
+// withClock runs every gate's request handler on c (clock_test.go).
+func withClock(c *testclock.Clock) option {
+	return func(o *options) { o.proxyOpts = append(o.proxyOpts, proxy.WithClock(c.Now)) }
+}
 
 // withProvider uses the provider at issuer instead of starting testidp
 // (gate.IDP is then nil).

@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -143,11 +142,11 @@ func scrape(t *testing.T, g *gate) map[string]float64 {
 // TestMetricsCountRefreshes: a request after the access token is due for
 // refresh moves gatehouse_token_refreshes_total{result="ok"}.
 func TestMetricsCountRefreshes(t *testing.T) {
-	g := startGate(t, shortTokens(withStore("redis"))...)
+	clock := newClock()
+	g := startGate(t, clockTokens(clock, withStore("redis"))...)
 	b := newBrowser(t)
-	loggedIn := time.Now()
 	b.loginAlice(g)
-	sleepUntil(loggedIn.Add(refreshDueAt + 200*time.Millisecond))
+	clock.Advance(untilDue)
 	if resp := b.api(g.URL + "/api/items"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("request after refresh is due: %d", resp.StatusCode)
 	}

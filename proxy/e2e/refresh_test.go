@@ -11,25 +11,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/testidp"
 )
 
-// Short provider tokens for the refresh tests. The provider reports
-// expires_in in whole seconds, rounded down: 5s tokens expire 4s after login,
-// and with refresh_before 2s they are refreshed from 2s after login on.
-const (
-	tokenLifetime = 5 * time.Second
-	tokenExpires  = 4 * time.Second
-	refreshDueAt  = 2 * time.Second
-)
-
-func shortTokens(extra ...option) []option {
-	return append([]option{
-		withIDP(testidp.WithAccessTokenLifetime(tokenLifetime)),
-		withEnv("GATEHOUSE_SESSION_REFRESH_BEFORE=2s", "GATEHOUSE_UPSTREAM_PASS_ACCESS_TOKEN=true"),
-	}, extra...)
-}
-
-// sleepUntil sleeps until t (no-op when it has passed).
-func sleepUntil(t time.Time) { time.Sleep(time.Until(t)) }
-
 // burst sends n API requests with the same session cookie at once, spread
 // over the gates, and returns their status codes.
 func burst(t *testing.T, gates []*gate, cookie string, n int) []int {
@@ -82,18 +63,17 @@ func TestRefreshOncePerSessionAcrossReplicas(t *testing.T) {
 		if store == "redis" {
 			replicas = 2
 		}
-		gates := startGates(t, replicas, shortTokens(withStore(store))...)
+		clock := newClock()
+		gates := startGates(t, replicas, clockTokens(clock, withStore(store))...)
 		idp, up := gates[0].IDP, gates[0].Upstream
 		b := newBrowser(t)
 		b.loginAlice(gates[0])
-		loggedIn := time.Now()
 		cookie := "gatehouse=" + b.sessionCookie(gates[0])
 
 		// 1. Refresh due, old token still valid.
-		sleepUntil(loggedIn.Add(refreshDueAt + 500*time.Millisecond))
+		clock.Advance(untilDue)
 		before, seen := idp.RefreshGrants(), up.count()
 		assertAll(t, burst(t, gates, cookie, 50), http.StatusOK)
-		refreshed := time.Now()
 		if got := idp.RefreshGrants() - before; got != 1 {
 			t.Fatalf("burst with a valid token: %d refresh grants, want exactly 1", got)
 		}
@@ -103,7 +83,7 @@ func TestRefreshOncePerSessionAcrossReplicas(t *testing.T) {
 
 		// 2. The refreshed token has expired: requests wait for the one refresh
 		// and all go upstream with the new access token.
-		sleepUntil(refreshed.Add(tokenExpires + 500*time.Millisecond))
+		clock.Advance(untilExpired)
 		before, seen = idp.RefreshGrants(), up.count()
 		assertAll(t, burst(t, gates, cookie, 50), http.StatusOK)
 		if got := idp.RefreshGrants() - before; got != 1 {
@@ -129,14 +109,14 @@ func TestRefreshOncePerSessionAcrossReplicas(t *testing.T) {
 func TestRevokedRefreshTokenEndsSession(t *testing.T) {
 	bothStores(t, func(t *testing.T, store string) {
 		t.Parallel()
-		g := startGate(t, shortTokens(withStore(store))...)
+		clock := newClock()
+		g := startGate(t, clockTokens(clock, withStore(store))...)
 		nav, api := newBrowser(t), newBrowser(t)
 		nav.loginAlice(g)
 		api.loginAlice(g)
-		loggedIn := time.Now()
 		g.IDP.RevokeTokens(t, testidp.Alice.Username)
 
-		sleepUntil(loggedIn.Add(tokenExpires + 300*time.Millisecond))
+		clock.Advance(untilExpired)
 		seen, grants := g.Upstream.count(), g.IDP.RefreshGrants()
 		resp := nav.navigate(g.URL + "/dashboard")
 		if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), g.URL+"/oauth2/start?rd=") {
@@ -166,17 +146,17 @@ func TestRevokedRefreshTokenEndsSession(t *testing.T) {
 // once it has expired (never a logout), and succeeds when the provider is back.
 func TestProviderOutageKeepsSession(t *testing.T) {
 	t.Parallel()
-	g := startGate(t, shortTokens(withStore("redis"))...)
+	clock := newClock()
+	g := startGate(t, clockTokens(clock, withStore("redis"))...)
 	b := newBrowser(t)
 	b.loginAlice(g)
-	loggedIn := time.Now()
 
 	g.IDP.SetDown(true)
-	sleepUntil(loggedIn.Add(refreshDueAt + 300*time.Millisecond))
+	clock.Advance(untilDue)
 	if resp := b.api(g.URL + "/a"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("refresh due, provider down, token valid: status %d, want 200", resp.StatusCode)
 	}
-	sleepUntil(loggedIn.Add(tokenExpires + 300*time.Millisecond))
+	clock.Advance(untilExpired - untilDue)
 	if resp := b.api(g.URL + "/b"); resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("token expired, provider down: status %d, want 503", resp.StatusCode)
 	}
@@ -198,12 +178,12 @@ func TestProviderOutageKeepsSession(t *testing.T) {
 // signed token) ends the session instead of switching users.
 func TestRefreshedIDTokenOfAnotherUserEndsSession(t *testing.T) {
 	t.Parallel()
-	g := startGate(t, shortTokens()...)
+	clock := newClock()
+	g := startGate(t, clockTokens(clock)...)
 	b := newBrowser(t)
 	b.loginAlice(g)
-	loggedIn := time.Now()
 	g.IDP.SetRefreshSubject(testidp.Bob.ID)
-	sleepUntil(loggedIn.Add(refreshDueAt + 300*time.Millisecond))
+	clock.Advance(untilDue)
 	seen := g.Upstream.count()
 	if resp := b.api(g.URL + "/x"); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("refresh with another subject: status %d, want 401", resp.StatusCode)
@@ -213,5 +193,39 @@ func TestRefreshedIDTokenOfAnotherUserEndsSession(t *testing.T) {
 	}
 	if g.Upstream.count() != seen {
 		t.Fatal("the request reached the upstream")
+	}
+}
+
+// TestRefreshBeforeExpiryWallClock runs on the wall clock, on purpose: the
+// one refresh test in which nothing is injected, so that gatehouse's reading
+// of the provider's expires_in, its own clock and the Redis lock meet as in
+// production. It waits ~8 s with margins of at least 2 s on either side.
+//
+// The provider's 12 s tokens report expires_in 11: a token received at r
+// expires at r+11 s and, capped at half its lifetime, is due for refresh
+// from r+5.5 s. At 8 s after the login the refresh is 2.5 s overdue and the
+// token has 3 s left (less the callback's own time).
+func TestRefreshBeforeExpiryWallClock(t *testing.T) {
+	t.Parallel()
+	g := startGate(t, withStore("redis"),
+		withIDP(testidp.WithAccessTokenLifetime(12*time.Second)),
+		withEnv("GATEHOUSE_UPSTREAM_PASS_ACCESS_TOKEN=true"))
+	b := newBrowser(t)
+	b.loginAlice(g)
+	loggedIn := time.Now()
+	if resp := b.api(g.URL + "/fresh"); resp.StatusCode != http.StatusOK || g.IDP.RefreshGrants() != 0 {
+		t.Fatalf("right after login: status %d, %d refresh grants; want 200 and none", resp.StatusCode, g.IDP.RefreshGrants())
+	}
+
+	time.Sleep(time.Until(loggedIn.Add(8 * time.Second)))
+	if resp := b.api(g.URL + "/due"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("refresh due: status %d, want 200", resp.StatusCode)
+	}
+	if g.IDP.RefreshGrants() != 1 {
+		t.Fatalf("%d refresh grants, want 1 before the token expired", g.IDP.RefreshGrants())
+	}
+	issued := g.IDP.IssuedTokens()
+	if got := g.Upstream.last(t).Header.Get("X-Forwarded-Access-Token"); got != issued[len(issued)-1].AccessToken {
+		t.Fatal("the request after the refresh did not carry the refreshed access token")
 	}
 }

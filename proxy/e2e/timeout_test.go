@@ -6,32 +6,38 @@ import (
 	"time"
 )
 
-// use sends one API request every step until the deadline, each of which must
-// succeed.
-func use(t *testing.T, b *browser, g *gate, until time.Time, step time.Duration) {
-	t.Helper()
-	for time.Now().Before(until) {
-		if resp := b.api(g.URL + "/active"); resp.StatusCode != http.StatusOK {
-			t.Fatalf("active session: status %d, want 200", resp.StatusCode)
-		}
-		time.Sleep(step)
-	}
-}
+// noRefreshToken leaves offline_access out of the scopes: the provider then
+// issues no refresh token, and only the timeouts decide how long a session
+// lives (a refresh would slide the idle timeout as well).
+var noRefreshToken = withEnv("GATEHOUSE_OIDC_SCOPES=openid profile email")
 
-// TestIdleTimeoutSlides: a session in use outlives its idle timeout (the
-// timeout slides, written back in steps of a quarter of it); unused for
-// longer than the timeout it ends.
+// TestIdleTimeoutSlides: a session in use outlives its idle timeout (each use
+// moves it on; the write-back happens at most once a minute); unused for
+// exactly the timeout it ends. The clock moves; the stores keep the session
+// meanwhile (their expiry runs on the wall clock), so gatehouse's own check
+// ends it.
 func TestIdleTimeoutSlides(t *testing.T) {
 	bothStores(t, func(t *testing.T, store string) {
 		t.Parallel()
-		g := startGate(t, withStore(store), withEnv("GATEHOUSE_SESSION_IDLE_TIMEOUT=2s"))
+		clock := newClock()
+		g := startGate(t, withClock(clock), withStore(store), noRefreshToken,
+			withEnv("GATEHOUSE_SESSION_IDLE_TIMEOUT=10m"))
 		b := newBrowser(t)
 		b.loginAlice(g)
-		use(t, b, g, time.Now().Add(3500*time.Millisecond), 250*time.Millisecond)
-
-		time.Sleep(2500 * time.Millisecond)
+		// Used every 4 min for 40 min, four times the idle timeout.
+		for i := range 10 {
+			clock.Advance(4 * time.Minute)
+			if resp := b.api(g.URL + "/active"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("use %d min after login: status %d, want 200", 4*(i+1), resp.StatusCode)
+			}
+		}
+		clock.Advance(10*time.Minute - time.Second)
+		if resp := b.api(g.URL + "/almost"); resp.StatusCode != http.StatusOK {
+			t.Fatalf("idle 1s short of the timeout: status %d, want 200", resp.StatusCode)
+		}
+		clock.Advance(10 * time.Minute)
 		if resp := b.api(g.URL + "/later"); resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("after 2.5s idle: status %d, want 401", resp.StatusCode)
+			t.Fatalf("idle for the timeout: status %d, want 401", resp.StatusCode)
 		}
 		if resp := b.navigate(g.URL + "/later"); resp.StatusCode != http.StatusFound {
 			t.Fatalf("navigation after idle timeout: status %d, want 302 to login", resp.StatusCode)
@@ -40,21 +46,104 @@ func TestIdleTimeoutSlides(t *testing.T) {
 }
 
 // TestAbsoluteTimeoutNeverSlides: however active, a session ends at its
-// absolute timeout.
+// absolute timeout. The clock moves.
 func TestAbsoluteTimeoutNeverSlides(t *testing.T) {
 	bothStores(t, func(t *testing.T, store string) {
 		t.Parallel()
-		g := startGate(t, withStore(store), withEnv("GATEHOUSE_SESSION_IDLE_TIMEOUT=2s", "GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT=3s"))
+		clock := newClock()
+		g := startGate(t, withClock(clock), withStore(store), noRefreshToken,
+			withEnv("GATEHOUSE_SESSION_IDLE_TIMEOUT=10m", "GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT=1h"))
 		b := newBrowser(t)
 		b.loginAlice(g)
-		loggedIn := time.Now()
-		// The cookie's Max-Age is the absolute timeout too; send it by hand
-		// so that the server, not the cookie jar, decides.
-		cookie := "gatehouse=" + b.sessionCookie(g)
-		use(t, b, g, loggedIn.Add(2500*time.Millisecond), 250*time.Millisecond)
-		sleepUntil(loggedIn.Add(3200 * time.Millisecond))
-		if resp := newBrowser(t).api(g.URL+"/late", "Cookie", cookie); resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("after the absolute timeout: status %d, want 401", resp.StatusCode)
+		// Used every 5 min up to 55 min after login, then at 59 min: each use
+		// slides the idle timeout past the absolute one. The last write keeps
+		// the session in the store for its remaining minute of wall time, so
+		// the store still holds it at 60 min and gatehouse's check must end it.
+		var since time.Duration
+		step := func(d time.Duration) int {
+			clock.Advance(d)
+			since += d
+			return b.api(g.URL + "/active").StatusCode
+		}
+		for since < 55*time.Minute {
+			if status := step(5 * time.Minute); status != http.StatusOK {
+				t.Fatalf("%v after login: status %d, want 200", since, status)
+			}
+		}
+		if status := step(4 * time.Minute); status != http.StatusOK {
+			t.Fatalf("%v after login: status %d, want 200", since, status)
+		}
+		if status := step(time.Minute); status != http.StatusUnauthorized {
+			t.Fatalf("at the absolute timeout (%v after login): status %d, want 401", since, status)
 		}
 	})
+}
+
+// TestIdleTimeoutWallClock runs on the wall clock, on purpose: the stores
+// expire an idle session by themselves (Redis's key TTL, the memory store's
+// own expiry), which no injected clock reaches. ~10 s, margins of 2 s or more:
+// requests every 250 ms keep a 3 s timeout sliding for 4.5 s, then 5 s idle.
+func TestIdleTimeoutWallClock(t *testing.T) {
+	bothStores(t, func(t *testing.T, store string) {
+		t.Parallel()
+		g := startGate(t, withStore(store), withEnv("GATEHOUSE_SESSION_IDLE_TIMEOUT=3s"))
+		b := newBrowser(t)
+		b.loginAlice(g)
+		for until := time.Now().Add(4500 * time.Millisecond); time.Now().Before(until); time.Sleep(250 * time.Millisecond) {
+			if resp := b.api(g.URL + "/active"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("active session: status %d, want 200", resp.StatusCode)
+			}
+		}
+
+		time.Sleep(5 * time.Second)
+		if g.Redis != nil {
+			if keys := g.Redis.Keys(t, "gatehouse:s:*"); len(keys) != 0 {
+				t.Fatalf("Redis still holds the idle session: %v", keys)
+			}
+		}
+		if resp := b.api(g.URL + "/later"); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("after 5s idle: status %d, want 401", resp.StatusCode)
+		}
+		if resp := b.navigate(g.URL + "/later"); resp.StatusCode != http.StatusFound {
+			t.Fatalf("navigation after idle timeout: status %d, want 302 to login", resp.StatusCode)
+		}
+	})
+}
+
+// TestAbsoluteTimeoutWallClock runs on the wall clock, on purpose: gatehouse
+// caps the store's TTL at the absolute timeout and the cookie's own
+// timestamp expires with it; neither follows an injected clock. A session in
+// use every 250 ms (idle timeout 3 s) must answer 200 for 2 s and 401 from
+// 2 s after its 4 s absolute timeout on, never 200 again once ended. ~6 s.
+func TestAbsoluteTimeoutWallClock(t *testing.T) {
+	t.Parallel()
+	g := startGate(t, withStore("redis"),
+		withEnv("GATEHOUSE_SESSION_IDLE_TIMEOUT=3s", "GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT=4s"))
+	b := newBrowser(t)
+	b.loginAlice(g)
+	loggedIn := time.Now()
+	// The cookie's Max-Age is the absolute timeout too; send it by hand so
+	// that the server, not the cookie jar, decides.
+	cookie := "gatehouse=" + b.sessionCookie(g)
+	client := newBrowser(t)
+	ended := false
+	for {
+		sent := time.Now()
+		status := client.api(g.URL+"/active", "Cookie", cookie).StatusCode
+		switch {
+		case sent.Before(loggedIn.Add(2*time.Second)) && status != http.StatusOK:
+			t.Fatalf("%v after login: status %d, want 200", sent.Sub(loggedIn), status)
+		case ended && status != http.StatusUnauthorized:
+			t.Fatalf("%v after login, after the session had ended: status %d, want 401", sent.Sub(loggedIn), status)
+		case sent.After(loggedIn.Add(6 * time.Second)):
+			if status != http.StatusUnauthorized {
+				t.Fatalf("%v after login, past the absolute timeout: status %d, want 401", sent.Sub(loggedIn), status)
+			}
+			return
+		}
+		if status == http.StatusUnauthorized {
+			ended = true
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }

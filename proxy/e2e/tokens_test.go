@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/rueidis"
 )
@@ -106,11 +105,11 @@ func decodeBase64Runs(s string) string {
 // contains any token the provider issued, in any encoding.
 func TestRedisHoldsNoToken(t *testing.T) {
 	t.Parallel()
-	g := startGate(t, shortTokens(withStore("redis"))...)
+	clock := newClock()
+	g := startGate(t, clockTokens(clock, withStore("redis"))...)
 	b := newBrowser(t)
 	b.loginAlice(g)
-	loggedIn := time.Now()
-	sleepUntil(loggedIn.Add(refreshDueAt + 300*time.Millisecond))
+	clock.Advance(untilDue)
 	if resp := b.api(g.URL + "/x"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
