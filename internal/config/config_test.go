@@ -226,6 +226,8 @@ func TestLoadErrors(t *testing.T) {
 		{name: "unknown top-level key", yaml: "sesion: {}\n", want: []string{"sesion: unknown key"}},
 		{name: "unknown nested key", yaml: "session:\n  redis:\n    adress: x\n", want: []string{"session.redis.adress: unknown key"}},
 		{name: "keys are case-sensitive", yaml: "Listen: :80\n", want: []string{"Listen: unknown key"}},
+		{name: "an unknown key with a space is quoted", yaml: "session:\n  idle timeout: 1h\n", want: []string{`session."idle timeout": unknown key`}},
+		{name: "an unknown key with a control character is quoted", yaml: "\"a\\tb\": 1\n", want: []string{`"a\tb": unknown key`}},
 		{name: "section as scalar", yaml: "session: 5\n", want: []string{"session: must be a mapping of keys, not an integer"}},
 		{name: "string as list", yaml: "listen: [a]\n", want: []string{"listen: must be a string, not a list"}},
 		{name: "bad duration", yaml: "session:\n  idle_timeout: abc\n", want: []string{`session.idle_timeout: "abc" is not a duration`}},

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -189,7 +190,7 @@ func checkKeys(raw any, n *node, prefix string, errs *problems) {
 		child := n.children[k]
 		switch {
 		case child == nil:
-			errs.add(prefix+k, "unknown key")
+			errs.add(prefix+keySegment(k), "unknown key")
 		case child.leafType == nil && m[k] != nil:
 			checkKeys(m[k], child, prefix+k+".", errs)
 		}
@@ -502,7 +503,7 @@ func toStructs(raw any, t reflect.Type, key string, errs *problems) (reflect.Val
 		}
 		for _, name := range slices.Sorted(maps.Keys(m)) {
 			if !known[name] {
-				errs.add(itemKey+"."+name, "unknown key")
+				errs.add(itemKey+"."+keySegment(name), "unknown key")
 				ok = false
 			}
 		}
@@ -569,4 +570,18 @@ func describe(v any) string {
 		return "a mapping"
 	}
 	return fmt.Sprintf("a %T", v)
+}
+
+// keySegment is an unknown key's name as it appears in a key path: as
+// written when it reads as one, quoted when it is empty or holds a dot,
+// space, quote or control character, so that a key named ".x" or "a b" is
+// not mistaken for a path and no raw control character reaches a message or
+// log line.
+func keySegment(k string) string {
+	if k == "" || strings.ContainsFunc(k, func(r rune) bool {
+		return r == '.' || r == '"' || r == '\\' || !strconv.IsGraphic(r) || unicode.IsSpace(r)
+	}) {
+		return strconv.Quote(k)
+	}
+	return k
 }
