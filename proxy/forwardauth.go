@@ -131,7 +131,7 @@ func (h *Handler) originalRD(orig originalRequest) string {
 	if !orig.known || orig.uri == "" {
 		return "/"
 	}
-	if orig.host == "" || strings.EqualFold(orig.host, h.rd.publicHost) {
+	if orig.host == "" || strings.EqualFold(orig.host, h.rd.PublicHost()) {
 		return orig.uri
 	}
 	proto := "https"

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	hdr "github.com/gatehouse/gatehouse/internal/headers"
 	"github.com/gatehouse/gatehouse/internal/identity"
 	"github.com/gatehouse/gatehouse/internal/session"
 )
@@ -155,7 +156,7 @@ func FuzzIdentityHeaders(f *testing.F) {
 			want[hd.Name] = hd.Value
 		}
 		for name, values := range h {
-			if !strip.always[foldHeaderName(name)] {
+			if !strip.always[hdr.Fold(name)] {
 				continue
 			}
 			if w, ok := want[name]; !ok || len(values) != 1 || values[0] != w {

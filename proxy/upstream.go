@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/gatehouse/gatehouse/internal/headers"
 	"github.com/gatehouse/gatehouse/internal/identity"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/session"
@@ -119,19 +120,19 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 			// Rewrite: a trusted proxy's chain, host and scheme come from the
 			// incoming one, and the chain is extended by that proxy's address.
 			in := pr.In.Header
-			if chain := strings.Join(in.Values("X-Forwarded-For"), ", "); chain != "" {
+			if chain := strings.Join(in.Values(headers.ForwardedFor), ", "); chain != "" {
 				v[0] = chain + ", " + v[0]
 			}
-			v[1] = cmp.Or(in.Get("X-Forwarded-Host"), v[1])
-			v[2] = cmp.Or(in.Get("X-Forwarded-Proto"), v[2])
+			v[1] = cmp.Or(in.Get(headers.ForwardedHost), v[1])
+			v[2] = cmp.Or(in.Get(headers.ForwardedProto), v[2])
 		}
 		if v[0] != "" {
-			out["X-Forwarded-For"] = v[0:1:1]
+			out[headers.ForwardedFor] = v[0:1:1]
 		}
-		out["X-Forwarded-Host"] = v[1:2:2]
-		out["X-Forwarded-Proto"] = v[2:3:3]
+		out[headers.ForwardedHost] = v[1:2:2]
+		out[headers.ForwardedProto] = v[2:3:3]
 		v[3] = st.id
-		out["X-Request-Id"] = v[3:4:4]
+		out[headers.RequestID] = v[3:4:4]
 		if h.cfg.Bearer.Enabled && !h.cfg.Bearer.PassAuthorizationHeader {
 			if _, ok := bearerToken(pr.Out); ok {
 				pr.Out.Header.Del("Authorization")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/headers"
 	"github.com/gatehouse/gatehouse/internal/identity/keys"
 )
 
@@ -15,7 +16,7 @@ func (c *Config) validateAssertion(errs *problems) {
 		errs.add("identity.assertion.header", "is required")
 	case !isToken(a.Header):
 		errs.add("identity.assertion.header", "%q is not a valid header name", a.Header)
-	case reservedHeaders[a.Header] && a.Header != "X-Gatehouse-Assertion":
+	case headers.Reserved(a.Header) && a.Header != headers.Assertion:
 		errs.add("identity.assertion.header", "%s is set by gatehouse itself or by HTTP", a.Header)
 	default:
 		if _, clash := c.Identity.Headers[a.Header]; clash {

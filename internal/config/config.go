@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/headers"
 	"github.com/gatehouse/gatehouse/internal/identity/keys"
 )
 
@@ -463,7 +464,7 @@ func defaults() *Config {
 		Identity: Identity{
 			MaxHeaderBytes: 8192,
 			Assertion: Assertion{
-				Header:    "X-Gatehouse-Assertion",
+				Header:    headers.Assertion,
 				Algorithm: keys.ES256,
 				TTL:       5 * time.Minute,
 			},

@@ -14,7 +14,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/headers"
 	"github.com/gatehouse/gatehouse/internal/identity/keys"
+	"github.com/gatehouse/gatehouse/internal/redirect"
 )
 
 // Validate normalises c (trims one trailing slash from public_url, fills the
@@ -178,17 +180,14 @@ func (c *Config) validateOIDC(skip map[string]bool, bad derivedFrom, errs *probl
 }
 
 // redirectHostAllowed reports whether an absolute URL may be a redirect
-// target: the rule of rd, applied to oidc.post_logout_redirect_uri.
+// target: the rule of rd (internal/redirect), applied to
+// oidc.post_logout_redirect_uri.
 func (c *Config) redirectHostAllowed(raw string) bool {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return false
 	}
-	host := strings.ToLower(u.Host)
-	if pub, err := url.Parse(c.PublicURL); err == nil && strings.EqualFold(pub.Host, host) {
-		return true
-	}
-	return slices.Contains(c.AllowedRedirectHosts, host) || slices.Contains(c.AllowedRedirectHosts, strings.ToLower(u.Hostname()))
+	return redirect.New(c.PublicURL, c.AllowedRedirectHosts).HostAllowed(u)
 }
 
 func (c *Config) validateSession(errs *problems) {
@@ -282,16 +281,6 @@ func (c *Config) validateCookie(skip map[string]bool, errs *problems) {
 	}
 }
 
-// reservedHeaders are set or removed by gatehouse itself (or by HTTP), so an
-// identity claim may not be sent under their names.
-var reservedHeaders = map[string]bool{
-	"Host": true, "Cookie": true, "Connection": true, "Content-Length": true,
-	"Transfer-Encoding": true, "Upgrade": true, "Te": true, "Trailer": true,
-	"Keep-Alive": true, "Proxy-Connection": true, "Forwarded": true,
-	"X-Forwarded-For": true, "X-Forwarded-Host": true, "X-Forwarded-Proto": true,
-	"X-Request-Id": true, "X-Gatehouse-Assertion": true, "X-Forwarded-Access-Token": true,
-}
-
 func (c *Config) validateIdentity(errs *problems) {
 	for _, name := range slices.Sorted(maps.Keys(c.Identity.Headers)) {
 		claim := c.Identity.Headers[name]
@@ -299,7 +288,7 @@ func (c *Config) validateIdentity(errs *problems) {
 		switch {
 		case !isToken(name):
 			errs.add(key, "%q is not a valid header name", name)
-		case reservedHeaders[name]:
+		case headers.Reserved(name):
 			errs.add(key, "%s is set by gatehouse itself and cannot carry a claim", name)
 		}
 		if strings.TrimSpace(claim) == "" {

@@ -35,6 +35,11 @@ var errKeysUnavailable = errors.New("oidcclient: provider signing keys unavailab
 //
 // Symmetric keys in the JWKS are ignored: the JWKS is public, so an HMAC
 // made with a published key proves nothing.
+//
+// It is kept hand-written on purpose: zitadel/oidc, the relying-party library
+// gatehouse uses, has no rate-limited refetch (its remote key set fetches on
+// every unknown kid), and go-jose below it only parses keys and checks
+// signatures; neither fetches and caches a JWKS this way.
 type keySet struct {
 	client   *http.Client
 	jwksURL  string

@@ -24,7 +24,7 @@ var IdentityHeaders = []string{
 
 // AssertionHeader is the header of gatehouse's signed assertion; the HTML page
 // shortens its value.
-const AssertionHeader = "X-Gatehouse-Assertion"
+const AssertionHeader = verify.DefaultHeader
 
 // assertionShown is how many characters of the assertion the HTML page shows.
 const assertionShown = 40

@@ -1,9 +1,12 @@
-package proxy
+package redirect
 
-import "testing"
+import (
+	"net/url"
+	"testing"
+)
 
-func TestRedirectValidator(t *testing.T) {
-	v := newRedirectValidator("https://app.example.com", []string{"docs.example.com", "Wiki.Example.com:8443"})
+func TestValidate(t *testing.T) {
+	v := New("https://app.example.com", []string{"docs.example.com", "Wiki.Example.com:8443"})
 	cases := map[string]string{
 		"":                                   "/",
 		"/":                                  "/",
@@ -40,10 +43,10 @@ func TestRedirectValidator(t *testing.T) {
 	}
 }
 
-// TestRedirectValidatorHTTP: on an http public_url (local development)
+// TestValidateHTTP: on an http public_url (local development)
 // http targets stay allowed; only https public_urls refuse a downgrade.
-func TestRedirectValidatorHTTP(t *testing.T) {
-	v := newRedirectValidator("http://127.0.0.1:4180", []string{"docs.example.com"})
+func TestValidateHTTP(t *testing.T) {
+	v := New("http://127.0.0.1:4180", []string{"docs.example.com"})
 	for rd, want := range map[string]string{
 		"http://docs.example.com/a":  "http://docs.example.com/a",
 		"https://docs.example.com/a": "https://docs.example.com/a",
@@ -51,6 +54,34 @@ func TestRedirectValidatorHTTP(t *testing.T) {
 	} {
 		if got := v.Validate(rd); got != want {
 			t.Errorf("Validate(%q) = %q, want %q", rd, got, want)
+		}
+	}
+}
+
+// TestHostAllowed is the rule config applies to
+// oidc.post_logout_redirect_uri: the host alone decides.
+func TestHostAllowed(t *testing.T) {
+	r := New("https://App.example.com", []string{"docs.example.com", "wiki.example.com:8443"})
+	tests := []struct {
+		url  string
+		want bool
+	}{
+		{"https://app.example.com/bye", true},
+		{"http://APP.example.com/bye", true}, // scheme is a warning in config, not this rule
+		{"https://docs.example.com:9000/", true},
+		{"https://wiki.example.com:8443/", true},
+		{"https://wiki.example.com/", false},
+		{"https://app.example.com:8443/", false},
+		{"https://evil.example/", false},
+		{"https://docs.example.com.evil.example/", false},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.HostAllowed(u); got != tt.want {
+			t.Errorf("HostAllowed(%q) = %v, want %v", tt.url, got, tt.want)
 		}
 	}
 }
