@@ -1,31 +1,28 @@
 package identity
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"strings"
+
+	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/gatehouse/gatehouse/internal/identity/keys"
 )
 
 // Signer makes compact JWS (RFC 7515) with one key and publishes the public
-// keys that verify them. It uses the standard library's crypto directly: the
-// three algorithms need a few lines each, and owning them keeps the hot path
-// free of a general JOSE library's reflection and lets the verifier side
-// (package verify) stay dependency-free for upstreams.
+// keys that verify them. The signing is go-jose's; the header it writes is
+// {"alg","kid","typ":"JWT"}. The verifier side (package verify) stays
+// dependency-free for upstreams.
 type Signer struct {
 	alg    string
 	kid    string
-	key    crypto.Signer // ES256, EdDSA
-	secret []byte        // HS256
-	header string        // base64url of the JOSE header, with the trailing '.'
-	jwks   []byte
+	signer jose.Signer
+	// headerLen is the length of the base64url JOSE header with its '.',
+	// the same for every token: sizes are computed without signing.
+	headerLen int
+	jwks      []byte
 }
 
 // NewSigner signs with alg. For ES256 and EdDSA the first of ks signs and must
@@ -33,6 +30,7 @@ type Signer struct {
 // published (ks, if any, are published only, for a switch of algorithm).
 func NewSigner(alg string, ks []keys.Key, secret []byte) (*Signer, error) {
 	s := &Signer{alg: alg, jwks: keys.JWKS(ks)}
+	var key any
 	switch alg {
 	case keys.ES256, keys.EdDSA:
 		if len(ks) == 0 {
@@ -41,24 +39,28 @@ func NewSigner(alg string, ks []keys.Key, secret []byte) (*Signer, error) {
 		if ks[0].Alg != alg {
 			return nil, fmt.Errorf("identity: the first key is an %s key, not %s", ks[0].Alg, alg)
 		}
-		s.key, s.kid = ks[0].Signer, ks[0].KID
+		key, s.kid = ks[0].Signer, ks[0].KID
 	case keys.HS256:
 		if len(secret) < keys.MinHMACSecret {
 			return nil, fmt.Errorf("identity: the HS256 secret has %d bytes, at least %d are needed", len(secret), keys.MinHMACSecret)
 		}
-		s.secret, s.kid = secret, keys.HMACKeyID(secret)
+		key, s.kid = secret, keys.HMACKeyID(secret)
 	default:
 		return nil, fmt.Errorf("identity: %w: algorithm %q", keys.ErrUnsupported, alg)
 	}
-	h, err := json.Marshal(struct {
-		Alg string `json:"alg"`
-		Kid string `json:"kid"`
-		Typ string `json:"typ"`
-	}{s.alg, s.kid, "JWT"})
+	// kid as an extra header: go-jose writes a key's own KeyID only for
+	// asymmetric keys, and HS256 tokens carry one too.
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(alg), Key: key},
+		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", s.kid))
 	if err != nil {
-		return nil, fmt.Errorf("identity: encode JOSE header: %w", err)
+		return nil, fmt.Errorf("identity: %s signer: %w", alg, err)
 	}
-	s.header = base64.RawURLEncoding.EncodeToString(h) + "."
+	s.signer = signer
+	probe, err := s.Sign([]byte("{}"))
+	if err != nil {
+		return nil, err
+	}
+	s.headerLen = strings.IndexByte(probe, '.') + 1
 	return s, nil
 }
 
@@ -81,43 +83,18 @@ func (s *Signer) signatureLen() int {
 
 // encodedLen is the length of the JWS of a payload of n bytes.
 func (s *Signer) encodedLen(n int) int {
-	return len(s.header) + base64.RawURLEncoding.EncodedLen(n) + 1 + s.signatureLen()
+	return s.headerLen + base64.RawURLEncoding.EncodedLen(n) + 1 + s.signatureLen()
 }
 
 // Sign returns header.payload.signature for the JSON payload.
 func (s *Signer) Sign(payload []byte) (string, error) {
-	b64 := base64.RawURLEncoding
-	buf := make([]byte, 0, s.encodedLen(len(payload)))
-	buf = append(buf, s.header...)
-	buf = b64.AppendEncode(buf, payload)
-	signingInput := buf
-	var sig []byte
-	switch s.alg {
-	case keys.HS256:
-		m := hmac.New(sha256.New, s.secret)
-		m.Write(signingInput)
-		sig = m.Sum(nil)
-	case keys.EdDSA:
-		var err error
-		if sig, err = s.key.Sign(rand.Reader, signingInput, crypto.Hash(0)); err != nil {
-			return "", fmt.Errorf("identity: sign: %w", err)
-		}
-	case keys.ES256:
-		priv, ok := s.key.(*ecdsa.PrivateKey)
-		if !ok {
-			return "", errors.New("identity: ES256 key is not ECDSA")
-		}
-		digest := sha256.Sum256(signingInput)
-		r, ss, err := ecdsa.Sign(rand.Reader, priv, digest[:])
-		if err != nil {
-			return "", fmt.Errorf("identity: sign: %w", err)
-		}
-		// JWS wants the fixed-size r||s form, not ASN.1 (RFC 7518 §3.4).
-		sig = make([]byte, 64)
-		r.FillBytes(sig[:32])
-		ss.FillBytes(sig[32:])
+	jws, err := s.signer.Sign(payload)
+	if err != nil {
+		return "", fmt.Errorf("identity: sign: %w", err)
 	}
-	buf = append(buf, '.')
-	buf = b64.AppendEncode(buf, sig)
-	return string(buf), nil
+	token, err := jws.CompactSerialize()
+	if err != nil {
+		return "", fmt.Errorf("identity: sign: %w", err)
+	}
+	return token, nil
 }

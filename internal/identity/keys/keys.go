@@ -1,7 +1,8 @@
 // Package keys reads, generates and describes the private keys that sign
 // gatehouse's identity assertion: PEM parsing, the public JWK and its RFC 7638
-// thumbprint (the kid). It uses only the standard library so that the config
-// package can validate keys without importing the rest of gatehouse.
+// thumbprint (the kid). The JWK encoding and the thumbprint are go-jose's; it
+// imports nothing else of gatehouse, so that the config package can validate
+// keys without importing the rest of gatehouse.
 package keys
 
 import (
@@ -19,6 +20,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // Algorithms of the assertion (JWS "alg" values).
@@ -36,17 +39,6 @@ type Key struct {
 	Signer crypto.Signer // *ecdsa.PrivateKey (P-256) or ed25519.PrivateKey
 	Alg    string        // ES256 or EdDSA
 	KID    string        // RFC 7638 thumbprint of the public key
-}
-
-// JWK is a public key as published in the JWKS.
-type JWK struct {
-	Kty string `json:"kty"`
-	Crv string `json:"crv"`
-	X   string `json:"x"`
-	Y   string `json:"y,omitempty"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-	Kid string `json:"kid"`
 }
 
 // ErrUnsupported is wrapped by every error about a key type gatehouse cannot
@@ -97,54 +89,40 @@ func parseBlock(b *pem.Block) (Key, error) {
 
 // FromSigner describes a P-256 or Ed25519 private key.
 func FromSigner(priv any) (Key, error) {
+	var key Key
 	switch k := priv.(type) {
 	case *ecdsa.PrivateKey:
 		if k.Curve != elliptic.P256() {
 			return Key{}, fmt.Errorf("%w: EC curve %s, only P-256 is supported", ErrUnsupported, k.Curve.Params().Name)
 		}
-		key := Key{Signer: k, Alg: ES256}
-		key.KID = Thumbprint(key.Public(""))
-		return key, nil
+		key = Key{Signer: k, Alg: ES256}
 	case ed25519.PrivateKey:
-		key := Key{Signer: k, Alg: EdDSA}
-		key.KID = Thumbprint(key.Public(""))
-		return key, nil
+		key = Key{Signer: k, Alg: EdDSA}
+	default:
+		return Key{}, fmt.Errorf("%w: %T (only P-256 and Ed25519 keys)", ErrUnsupported, priv)
 	}
-	return Key{}, fmt.Errorf("%w: %T (only P-256 and Ed25519 keys)", ErrUnsupported, priv)
+	kid, err := Thumbprint(key.Signer.Public())
+	if err != nil {
+		return Key{}, err
+	}
+	key.KID = kid
+	return key, nil
 }
 
-// Public is the key's public JWK; kid is left empty when "" is passed so that
-// the thumbprint can be computed from it.
-func (k Key) Public(kid string) JWK {
-	b64 := base64.RawURLEncoding.EncodeToString
-	j := JWK{Alg: k.Alg, Use: "sig", Kid: kid}
-	switch pub := k.Signer.Public().(type) {
-	case *ecdsa.PublicKey:
-		raw, _ := pub.Bytes() // 0x04 || X || Y for a valid P-256 key
-		j.Kty, j.Crv = "EC", "P-256"
-		j.X, j.Y = b64(raw[1:33]), b64(raw[33:65])
-	case ed25519.PublicKey:
-		j.Kty, j.Crv = "OKP", "Ed25519"
-		j.X = b64(pub)
-	}
-	return j
+// JWK is the published form of the key: its public half, with alg, use and
+// kid.
+func (k Key) JWK() jose.JSONWebKey {
+	return jose.JSONWebKey{Key: k.Signer.Public(), KeyID: k.KID, Algorithm: k.Alg, Use: "sig"}
 }
 
-// JWK is the published form of the key, with its kid.
-func (k Key) JWK() JWK { return k.Public(k.KID) }
-
-// Thumbprint is the RFC 7638 JWK thumbprint: SHA-256 over the required members
-// in lexicographic order without whitespace, base64url without padding.
-func Thumbprint(j JWK) string {
-	var canonical string
-	switch j.Kty {
-	case "EC":
-		canonical = `{"crv":"` + j.Crv + `","kty":"EC","x":"` + j.X + `","y":"` + j.Y + `"}`
-	case "OKP":
-		canonical = `{"crv":"` + j.Crv + `","kty":"OKP","x":"` + j.X + `"}`
+// Thumbprint is the RFC 7638 JWK thumbprint of a public key (SHA-256,
+// base64url without padding), the kid of an asymmetric key.
+func Thumbprint(pub crypto.PublicKey) (string, error) {
+	sum, err := (&jose.JSONWebKey{Key: pub}).Thumbprint(crypto.SHA256)
+	if err != nil {
+		return "", fmt.Errorf("%w: thumbprint: %w", ErrUnsupported, err)
 	}
-	sum := sha256.Sum256([]byte(canonical))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	return base64.RawURLEncoding.EncodeToString(sum), nil
 }
 
 // HMACKeyID is the kid of an HS256 secret. It is not the RFC 7638 thumbprint,
@@ -186,13 +164,13 @@ func (k Key) PEM() ([]byte, error) {
 
 // JWKS is the JSON Web Key Set of the keys' public halves, in order.
 func JWKS(ks []Key) []byte {
-	set := struct {
-		Keys []JWK `json:"keys"`
-	}{Keys: make([]JWK, 0, len(ks))}
+	set := jose.JSONWebKeySet{Keys: make([]jose.JSONWebKey, 0, len(ks))}
 	for _, k := range ks {
 		set.Keys = append(set.Keys, k.JWK())
 	}
-	b, _ := json.Marshal(set) // plain strings only: cannot fail
+	// Keys come from FromSigner (P-256 or Ed25519), which go-jose always
+	// encodes: this cannot fail.
+	b, _ := json.Marshal(set)
 	return b
 }
 
