@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/headers"
@@ -17,13 +18,13 @@ type stripper struct {
 	trusted    []netip.Prefix
 }
 
-// newStripper removes the identity headers, the lists of internal/headers
-// (shared with the config's check of identity header names) and, unless the
-// peer is trusted, the forwarding families.
+// newStripper removes the identity headers and internal/headers' always
+// stripped names and, unless the peer is trusted, its forwarding families.
+// The config refuses identity header names from the same package.
 func newStripper(identityHeaders []string, trusted []netip.Prefix) stripper {
 	s := stripper{always: map[string]bool{}, forwarding: map[string]bool{}, trusted: trusted,
 		prefixes: headers.ForwardingPrefixes()}
-	for _, name := range append(identityHeaders, headers.AlwaysStripped()...) {
+	for _, name := range slices.Concat(identityHeaders, headers.AlwaysStripped()) {
 		s.always[headers.Fold(name)] = true
 	}
 	for _, name := range headers.ForwardingHeaders() {
