@@ -316,7 +316,7 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{"cookie.secrets: needs at least one secret (or set cookie.secrets_file)"}},
 		{name: "identity headers", yaml: "identity:\n  headers:\n    \"X User\": sub\n    X-Email: \"\"\n    host: sub\n",
 			want: []string{
-				`identity.headers.x user: "x user" is not a valid header name`, // viper lower-cases map keys
+				`identity.headers.X User: "X User" is not a valid header name`, // named as written
 				"identity.headers.X-Email: needs a claim name",
 				"identity.headers.Host: Host is set by gatehouse itself and cannot carry a claim",
 			}},

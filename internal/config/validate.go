@@ -1,16 +1,12 @@
 package config
 
 import (
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -123,62 +119,6 @@ func (c *Config) normalise() {
 	}
 }
 
-// derivedFrom says which OIDC defaults were derived from a key that is already
-// reported as invalid, so that they are not reported again.
-type derivedFrom struct {
-	redirectPath, postLogoutRedirect bool
-	publicURL                        bool
-}
-
-func (c *Config) validateOIDC(skip map[string]bool, bad derivedFrom, errs *problems) {
-	o := &c.OIDC
-	if o.Issuer == "" {
-		errs.add("oidc.issuer", "is required")
-	} else if _, problem := parseHTTPURL(o.Issuer); problem != "" {
-		errs.add("oidc.issuer", "%q %s", o.Issuer, problem)
-	}
-	if o.ClientID == "" {
-		errs.add("oidc.client_id", "is required")
-	}
-	if o.ClientSecret == "" && !skip["oidc.client_secret"] {
-		errs.add("oidc.client_secret", "is required (or set oidc.client_secret_file)")
-	}
-	hasOpenID := false
-	for i, s := range o.Scopes {
-		if s == "" || strings.ContainsFunc(s, isSpaceOrControl) {
-			errs.add(fmt.Sprintf("oidc.scopes[%d]", i), "%q is not a scope name", s)
-		}
-		hasOpenID = hasOpenID || s == "openid"
-	}
-	if !hasOpenID {
-		errs.add("oidc.scopes", "must contain openid")
-	}
-	if !bad.redirectPath {
-		checkPath("oidc.redirect_path", o.RedirectPath, errs)
-	}
-	switch o.TokenAuthMethod {
-	case "client_secret_basic", "client_secret_post":
-	default:
-		errs.add("oidc.token_auth_method", "%q is not one of client_secret_basic, client_secret_post", o.TokenAuthMethod)
-	}
-	if o.ClockSkew < 0 {
-		errs.add("oidc.clock_skew", "must not be negative")
-	}
-	if o.HTTPTimeout <= 0 {
-		errs.add("oidc.http_timeout", "must be positive")
-	}
-	if o.PostLogoutRedirectURI != "" && !bad.postLogoutRedirect {
-		if _, problem := parseHTTPURL(o.PostLogoutRedirectURI); problem != "" {
-			errs.add("oidc.post_logout_redirect_uri", "%q %s", o.PostLogoutRedirectURI, problem)
-		} else if !c.redirectHostAllowed(o.PostLogoutRedirectURI) && !bad.publicURL {
-			errs.add("oidc.post_logout_redirect_uri", "%q must be on public_url's host or a host in allowed_redirect_hosts", o.PostLogoutRedirectURI)
-		}
-	}
-	if o.LogoutTokenMaxAge <= 0 {
-		errs.add("oidc.logout_token_max_age", "must be greater than 0")
-	}
-}
-
 // redirectHostAllowed reports whether an absolute URL may be a redirect
 // target: the rule of rd (internal/redirect), applied to
 // oidc.post_logout_redirect_uri.
@@ -188,97 +128,6 @@ func (c *Config) redirectHostAllowed(raw string) bool {
 		return false
 	}
 	return redirect.New(c.PublicURL, c.AllowedRedirectHosts).HostAllowed(u)
-}
-
-func (c *Config) validateSession(errs *problems) {
-	s := &c.Session
-	switch s.Store {
-	case "redis", "memory":
-	default:
-		errs.add("session.store", "%q is not one of redis, memory", s.Store)
-	}
-	if s.IdleTimeout <= 0 {
-		errs.add("session.idle_timeout", "must be greater than 0")
-	}
-	if s.AbsoluteTimeout <= 0 {
-		errs.add("session.absolute_timeout", "must be greater than 0")
-	} else if s.IdleTimeout > 0 && s.AbsoluteTimeout < s.IdleTimeout {
-		errs.add("session.absolute_timeout", "%s is shorter than session.idle_timeout (%s)", s.AbsoluteTimeout, s.IdleTimeout)
-	}
-	if s.RefreshBefore < 0 {
-		errs.add("session.refresh_before", "must not be negative")
-	}
-	if s.CacheEntries < 0 {
-		errs.add("session.cache_entries", "must not be negative (0 turns the caches off)")
-	}
-	r := &s.Redis
-	if s.Store == "redis" && len(r.Addresses) == 0 {
-		errs.add("session.redis.addresses", "needs at least one host:port when session.store is redis")
-	}
-	for i, a := range r.Addresses {
-		key := fmt.Sprintf("session.redis.addresses[%d]", i)
-		host, port, err := net.SplitHostPort(a)
-		if err != nil || host == "" || !validPort(port, 1) {
-			errs.add(key, "%q is not host:port (for example \"redis:6379\")", a)
-		}
-	}
-	if r.DB < 0 {
-		errs.add("session.redis.db", "must not be negative")
-	}
-	if r.Timeout <= 0 {
-		errs.add("session.redis.timeout", "must be greater than 0")
-	}
-	if r.ClientCache < 0 {
-		errs.add("session.redis.client_cache", "must not be negative (0 disables the cache)")
-	}
-	if (r.TLS.CertFile == "") != (r.TLS.KeyFile == "") {
-		errs.add("session.redis.tls.cert_file", "must be set together with session.redis.tls.key_file")
-	}
-	if !r.TLS.Enabled && (r.TLS.CAFile != "" || r.TLS.CertFile != "" || r.TLS.ServerName != "" || r.TLS.InsecureSkipVerify) {
-		errs.add("session.redis.tls.enabled", "is false, but other session.redis.tls keys are set; set enabled: true to use TLS")
-	}
-}
-
-func (c *Config) validateCookie(skip map[string]bool, errs *problems) {
-	k := &c.Cookie
-	switch {
-	case k.Name == "":
-		errs.add("cookie.name", "is required")
-	case !isToken(k.Name):
-		errs.add("cookie.name", "%q is not a valid cookie name (letters, digits and !#$%%&'*+-.^_`|~ only)", k.Name)
-	case hasPrefixFold(k.Name, "__Host-"), hasPrefixFold(k.Name, "__Secure-"):
-		errs.add("cookie.name", "%q must not start with __Host- or __Secure-: gatehouse adds __Host- itself on https", k.Name)
-	}
-
-	k.DecodedSecrets = nil
-	if len(k.Secrets) == 0 {
-		switch {
-		case skip["cookie.secrets"]:
-		case k.SecretsFile != "":
-			errs.add("cookie.secrets_file", "file %q holds no secret", k.SecretsFile)
-		default:
-			errs.add("cookie.secrets", "needs at least one secret (or set cookie.secrets_file)")
-		}
-		return
-	}
-	for i, s := range k.Secrets {
-		key := fmt.Sprintf("cookie.secrets[%d]", i)
-		if k.SecretsFile != "" {
-			key = fmt.Sprintf("cookie.secrets_file: secret %d", i+1)
-		}
-		b, ok := decodeBase64(s)
-		switch {
-		case !ok:
-			errs.add(key, "is not base64 (generate one with: openssl rand -base64 48)")
-		case len(b) < 32:
-			errs.add(key, "decodes to %d bytes, at least 32 are needed (openssl rand -base64 48)", len(b))
-		default:
-			k.DecodedSecrets = append(k.DecodedSecrets, b)
-		}
-	}
-	if len(k.DecodedSecrets) != len(k.Secrets) {
-		k.DecodedSecrets = nil
-	}
 }
 
 func (c *Config) validateIdentity(errs *problems) {
@@ -301,94 +150,6 @@ func (c *Config) validateIdentity(errs *problems) {
 	c.validateAssertion(errs)
 }
 
-func (c *Config) validateServer(errs *problems) {
-	s := &c.Server
-	if s.MaxHeaderBytes < 4096 {
-		errs.add("server.max_header_bytes", "%d is less than the minimum 4096", s.MaxHeaderBytes)
-	}
-	if s.ReadHeaderTimeout <= 0 {
-		errs.add("server.read_header_timeout", "must be greater than 0")
-	}
-	if s.ReadTimeout < 0 {
-		errs.add("server.read_timeout", "must not be negative (0 means no limit)")
-	}
-	if s.WriteTimeout < 0 {
-		errs.add("server.write_timeout", "must not be negative (0 means no limit)")
-	}
-	if s.IdleTimeout <= 0 {
-		errs.add("server.idle_timeout", "must be greater than 0")
-	}
-	if s.ShutdownTimeout <= 0 {
-		errs.add("server.shutdown_timeout", "must be greater than 0")
-	}
-	c.validateAllowedHosts(errs)
-}
-
-// parseHTTPURL parses an absolute http or https URL with a host. On failure it
-// returns a problem phrased to follow the quoted value.
-func parseHTTPURL(s string) (*url.URL, string) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, "is not a URL"
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, "must start with http:// or https://"
-	}
-	if u.Host == "" || u.Hostname() == "" {
-		return nil, "has no host"
-	}
-	return u, ""
-}
-
-// checkHostPort reports a listen address that is not host:port.
-func checkHostPort(key, s string, errs *problems) {
-	if _, port, err := net.SplitHostPort(s); err != nil || !validPort(port, 0) {
-		errs.add(key, "%q is not host:port (for example \":4180\" or \"127.0.0.1:4180\")", s)
-	}
-}
-
-func validPort(port string, lowest int) bool {
-	n, err := strconv.Atoi(port)
-	return err == nil && n >= lowest && n <= 65535 && strconv.Itoa(n) == port
-}
-
-// checkPath reports a path that is not local and absolute ("/x", not "//x").
-func checkPath(key, p string, errs *problems) {
-	switch {
-	case !strings.HasPrefix(p, "/"):
-		errs.add(key, "%q must start with \"/\"", p)
-	case strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\"):
-		errs.add(key, "%q must be a local path, not start with %q", p, p[:2])
-	case strings.ContainsAny(p, "?#") || strings.ContainsFunc(p, isSpaceOrControl):
-		errs.add(key, "%q must be a plain path without query, fragment, spaces or control characters", p)
-	}
-}
-
-// parseProxies turns CIDRs and bare IPs into prefixes (a bare IP is a /32 or
-// /128).
-func parseProxies(list []string, errs *problems) []netip.Prefix {
-	out := make([]netip.Prefix, 0, len(list))
-	for i, s := range list {
-		key := fmt.Sprintf("trusted_proxies[%d]", i)
-		if strings.Contains(s, "/") {
-			p, err := netip.ParsePrefix(s)
-			if err != nil {
-				errs.add(key, "%q is not a CIDR or an IP address", s)
-				continue
-			}
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(s)
-		if err != nil || a.Zone() != "" {
-			errs.add(key, "%q is not a CIDR or an IP address", s)
-			continue
-		}
-		out = append(out, netip.PrefixFrom(a, a.BitLen()))
-	}
-	return out
-}
-
 // checkRedirectHost reports an allowed_redirect_hosts entry that is not a bare
 // host or host:port (IPv6 in brackets).
 func checkRedirectHost(key, h string, errs *problems) {
@@ -404,40 +165,4 @@ func checkRedirectHost(key, h string, errs *problems) {
 	if bad {
 		errs.add(key, "%q is not a host or host:port (no scheme, path or wildcard)", h)
 	}
-}
-
-// decodeBase64 accepts standard or URL base64, padded or not.
-func decodeBase64(s string) ([]byte, bool) {
-	for _, enc := range []*base64.Encoding{
-		base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding,
-	} {
-		if b, err := enc.DecodeString(s); err == nil {
-			return b, true
-		}
-	}
-	return nil, false
-}
-
-// isToken reports whether s is a non-empty RFC 9110 token (header and cookie
-// names).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := range len(s) {
-		c := s[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-func isSpaceOrControl(r rune) bool { return r <= ' ' || r == 0x7f }
-
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

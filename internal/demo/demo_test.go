@@ -3,7 +3,6 @@ package demo
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"regexp"
@@ -15,16 +14,8 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/syncbuf"
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
-
-func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // TestDemoLoginShowsIdentity does what the README tells a newcomer: start the
 // demo, open the printed URL, log in as the printed user, see the identity.
@@ -32,7 +23,8 @@ func TestDemoLoginShowsIdentity(t *testing.T) {
 	out := &syncbuf.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, Options{Port: freePort(t), Out: out, Logger: zaptest.NewLogger(t)}) }()
+	port := testutil.FreePort(t)
+	go func() { done <- Run(ctx, Options{Port: port, Out: out, Logger: zaptest.NewLogger(t)}) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

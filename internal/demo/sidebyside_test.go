@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/demo/idp"
 	"github.com/gatehouse/gatehouse/internal/syncbuf"
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // runningDemo is one demo started by startDemo, with what its banner printed.
@@ -30,7 +31,7 @@ type runningDemo struct {
 func startDemo(t *testing.T, logger *zap.Logger) runningDemo {
 	t.Helper()
 	out := &syncbuf.Buffer{}
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, Options{Port: port, Out: out, Logger: logger}) }()

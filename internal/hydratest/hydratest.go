@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,6 +27,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/syncbuf"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // Hydra is a running provider.
@@ -70,7 +70,7 @@ func Binary(t testing.TB) string {
 func Start(t testing.TB) *Hydra {
 	t.Helper()
 	bin := Binary(t)
-	public, admin := freePort(t), freePort(t)
+	public, admin := testutil.FreePort(t), testutil.FreePort(t)
 	h := &Hydra{
 		Issuer:     fmt.Sprintf("http://127.0.0.1:%d/", public),
 		AdminURL:   fmt.Sprintf("http://127.0.0.1:%d", admin),
@@ -290,14 +290,4 @@ func (h *Hydra) admin(t testing.TB, method, path string, body, out any) {
 			t.Fatalf("hydratest: %s %s: %v", method, path, err)
 		}
 	}
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -1,6 +1,3 @@
-// Package identity turns a session's claims into what the upstream receives:
-// identity headers (sanitised and capped in size) and, later, the signed
-// assertion.
 package identity
 
 import (

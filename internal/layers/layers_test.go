@@ -41,12 +41,13 @@ var rules = []struct {
 	{"bench", []string{"internal/config", "internal/cookie", "internal/demo/idp", "internal/identity/keys",
 		"internal/logging", "internal/server", "internal/session"}, "no production export exists for the benchmark"},
 	// Test helpers may use what they need, but no production package uses them.
-	{"internal/redistest", []string{"internal/syncbuf"}, "test helper"},
-	{"internal/hydratest", []string{"internal/syncbuf"}, "test helper"},
+	{"internal/redistest", []string{"internal/syncbuf", "internal/testutil"}, "test helper"},
+	{"internal/hydratest", []string{"internal/syncbuf", "internal/testutil"}, "test helper"},
 	{"internal/testidp", []string{"internal/demo/idp"}, "test helper"},
 	{"internal/badidp", nil, "test helper"},
 	{"internal/testclock", nil, "test helper"},
 	{"internal/syncbuf", nil, "test helper"},
+	{"internal/testutil", nil, "test helper: ports and polling"},
 	{"internal/layers", nil, ""},
 	{"proxy/e2e", nil, "tests only"},
 }

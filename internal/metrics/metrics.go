@@ -1,7 +1,10 @@
-// Package metrics defines gatehouse's Prometheus metrics. Everything is
-// registered on the Registerer given to New (the ops listener's private
-// registry), never on a global one, so two gatehouse instances in one process
-// (tests, the demo) keep their numbers apart.
+// Package metrics defines gatehouse's Prometheus metrics and the methods that
+// count them: requests, logins, refreshes, logouts, sessions, upstream calls,
+// rate-limited logins and the timing of every session store call
+// (InstrumentStore). Everything is registered on the Registerer given to New
+// (the ops listener's private registry), never on a global one, so two
+// gatehouse instances in one process (tests, the demo) keep their numbers
+// apart.
 //
 // Every method is safe on a nil *Metrics and then does nothing: code paths
 // built without metrics (unit tests) need no stub.

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // clusterTimeout bounds cluster creation and state changes.
@@ -26,7 +28,7 @@ func StartCluster(t testing.TB, n int) *Cluster {
 	cli := lookCLI(t)
 	c := &Cluster{}
 	for range n {
-		bus, err := freePort()
+		bus, err := testutil.PickFreePort()
 		if err != nil {
 			t.Fatalf("redistest: %v", err)
 		}

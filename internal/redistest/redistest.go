@@ -1,7 +1,9 @@
-// Package redistest starts a real redis-server for tests. Tests run against the
-// real thing rather than a fake so that reconnects, TTLs and errors behave as in
-// production; each server gets its own free port and temp dir, so tests can run
-// in parallel and never depend on a fixed port.
+// Package redistest starts a real redis-server for tests: standalone, with
+// TLS, as a Cluster or as a Sentinel group, and inspects or disturbs it behind
+// the store's back (keys, TTLs, stops and restarts). Tests run against the
+// real thing rather than a fake so that reconnects, TTLs and errors behave as
+// in production; each server gets its own free port and temp dir, so tests
+// can run in parallel and never depend on a fixed port.
 package redistest
 
 import (
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/syncbuf"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // readyTimeout bounds how long a freshly started server may take to answer PING.
@@ -134,7 +137,7 @@ func startSpec(t testing.TB, sp spec) *Server {
 	// A free port found by listening on :0 can be taken by someone else before
 	// redis binds it; try a few times rather than flake.
 	for attempt := 0; ; attempt++ {
-		s.port, err = freePort()
+		s.port, err = testutil.PickFreePort()
 		if err != nil {
 			t.Fatalf("redistest: %v", err)
 		}
@@ -277,13 +280,4 @@ func pingConn(c net.Conn) error {
 		return fmt.Errorf("unexpected PING reply %q", line)
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -1,5 +1,6 @@
 // Package session defines the server-side session record and the Store that
-// keeps it. Implementations live in sub-packages (memory, redis) and import this
+// keeps it, the session ids and per-session keys, and the sealing of tokens so
+// that a dump of the store alone yields none. Implementations live in sub-packages (memory, redis) and import this
 // package, never each other.
 package session
 

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // TestBackchannelLogoutRejects sends every kind of bad logout request, each
@@ -125,7 +127,7 @@ func TestBackchannelLogoutStoreDown(t *testing.T) {
 	if status, body, _ := postLogoutToken(t, g, token); status != http.StatusServiceUnavailable {
 		t.Fatalf("store down: status %d %s, want 503", status, body)
 	}
-	waitFor(t, "store back", func() bool {
+	testutil.Eventually(t, "store back", recoveryWait, func() bool {
 		return br.api(g.URL+"/x").StatusCode != http.StatusServiceUnavailable
 	})
 	if !br.loggedIn(g) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 const backchannelEvent = "http://schemas.openid.net/event/backchannel-logout"
@@ -125,19 +126,10 @@ var (
 	bob   = testidpUser{testidp.Bob.ID, testidp.Bob.Username, testidp.Bob.Password}
 )
 
-// eventually polls cond for at most a second: a session deleted through one
-// replica is gone from another's client-side cache within about a
-// millisecond (Redis invalidation), not atomically.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 1s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// invalidationWait bounds the wait for a session deleted through one replica
+// to be gone from another's client-side cache: Redis invalidates it within
+// about a millisecond, not atomically.
+const invalidationWait = time.Second
 
 // TestBackchannelLogoutAcrossReplicas: the provider's logout token, delivered
 // to replica B, ends the session on replica A (one Redis, client-side cache
@@ -164,7 +156,7 @@ func TestBackchannelLogoutAcrossReplicas(t *testing.T) {
 
 	// By sid alone: only that login ends, on A as well.
 	deliver("sid only", m.token("", alice1SID, nil))
-	eventually(t, "alice's first session ended on A", func() bool { return !alice1.loggedIn(a) })
+	testutil.Eventually(t, "alice's first session ended on A", invalidationWait, func() bool { return !alice1.loggedIn(a) })
 	if !alice2.loggedIn(a) || !bob1.loggedIn(a) {
 		t.Fatal("a logout by sid ended another session")
 	}
@@ -177,14 +169,14 @@ func TestBackchannelLogoutAcrossReplicas(t *testing.T) {
 
 	// By sub alone: every session of the user ends.
 	deliver("sub only", m.token(alice.ID, "", nil))
-	eventually(t, "alice's second session ended on A", func() bool { return !alice2.loggedIn(a) })
+	testutil.Eventually(t, "alice's second session ended on A", invalidationWait, func() bool { return !alice2.loggedIn(a) })
 	if !bob1.loggedIn(a) {
 		t.Fatal("a logout of Alice ended Bob's session")
 	}
 
 	// Both, matching (what Ory Hydra sends).
 	deliver("sub and sid", m.token(bob.ID, bobSID, nil))
-	eventually(t, "bob's session ended on A", func() bool { return !bob1.loggedIn(a) })
+	testutil.Eventually(t, "bob's session ended on A", invalidationWait, func() bool { return !bob1.loggedIn(a) })
 
 	metrics := scrapeText(t, b)
 	for _, want := range []string{

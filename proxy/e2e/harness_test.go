@@ -1,5 +1,3 @@
-// Package e2e drives gatehouse's real server over HTTP, with a real OpenID
-// provider (zitadel/oidc's op), a real redis-server and a recording upstream.
 package e2e
 
 import (
@@ -29,6 +27,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/server"
 	"github.com/gatehouse/gatehouse/internal/testclock"
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 	"github.com/gatehouse/gatehouse/proxy"
 )
 
@@ -119,9 +118,9 @@ func startGates(t *testing.T, n int, opts ...option) []*gate {
 	mainLns, opsLns := make([]net.Listener, n), make([]net.Listener, n)
 	var redirects []string
 	for i := range gates {
-		mainLns[i], opsLns[i] = o.mainLn, listen(t)
+		mainLns[i], opsLns[i] = o.mainLn, testutil.Listen(t)
 		if mainLns[i] == nil {
-			mainLns[i] = listen(t)
+			mainLns[i] = testutil.Listen(t)
 		}
 		gates[i] = &gate{URL: "http://" + mainLns[i].Addr().String(), OpsURL: "http://" + opsLns[i].Addr().String()}
 		if o.public != "" {
@@ -238,15 +237,6 @@ func (w *cutoffWriter) close() {
 	w.mu.Unlock()
 }
 
-func listen(t *testing.T) net.Listener {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return ln
-}
-
 func randomSecret() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
@@ -258,19 +248,17 @@ func (g *gate) waitUp(t *testing.T)    { t.Helper(); g.waitFor(t, "/healthz") }
 
 func (g *gate) waitFor(t *testing.T, path string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(g.OpsURL + path)
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
+	var err error
+	ok := testutil.Poll(10*time.Second, func() bool {
+		var resp *http.Response
+		if resp, err = http.Get(g.OpsURL + path); err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("gatehouse %s not OK after 10s (last: %v)", path, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+		_ = resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	if !ok {
+		t.Fatalf("gatehouse %s not OK after 10s (last: %v)", path, err)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // TestHostNotAllowedIs421: a request naming a host outside
@@ -12,7 +14,7 @@ import (
 // X-Forwarded-Host is public_url's host either way. Trusted proxies, the
 // forward-auth endpoint and the ops listener are not checked.
 func TestHostNotAllowedIs421(t *testing.T) {
-	ln := listen(t)
+	ln := testutil.Listen(t)
 	addr := ln.Addr().String()
 	g := startGate(t, withListener(ln), withConfigFile("authorization:\n  public_paths: [/public]\n"),
 		withEnv("GATEHOUSE_SERVER_ALLOWED_HOSTS="+addr+" alias.example", "GATEHOUSE_TRUSTED_PROXIES=127.0.0.2", forwardAuthOn))

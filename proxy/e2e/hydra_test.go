@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/hydratest"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // startHydraGate runs Ory Hydra and a gatehouse that logs in through it, with
@@ -15,7 +16,7 @@ import (
 func startHydraGate(t *testing.T, opts ...option) (*gate, *hydratest.Hydra) {
 	t.Helper()
 	h := hydratest.Start(t)
-	ln := listen(t)
+	ln := testutil.Listen(t)
 	base := "http://" + ln.Addr().String()
 	const clientID, secret = "gatehouse-hydra", "hydra-client-secret-for-tests"
 	h.CreateClient(t, hydratest.Client{
@@ -66,7 +67,7 @@ func TestHydraBackchannelLogout(t *testing.T) {
 	hydraLogin(t, bob, g, h, "bob")
 
 	h.Logout(t, alice.Client, h.EndSessionURL())
-	waitFor(t, "Hydra's back-channel logout", func() bool { return !alice.loggedIn(g) })
+	testutil.Eventually(t, "Hydra's back-channel logout", recoveryWait, func() bool { return !alice.loggedIn(g) })
 	if !bob.loggedIn(g) {
 		t.Fatal("Alice's logout at Hydra ended Bob's session")
 	}
@@ -116,7 +117,7 @@ func TestHydraRPInitiatedLogout(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(readAll(t, resp), "Signed out") {
 		t.Fatalf("post-logout page: status %d, want 200 'Signed out'", resp.StatusCode)
 	}
-	waitFor(t, "Hydra's logout token accepted", func() bool {
+	testutil.Eventually(t, "Hydra's logout token accepted", recoveryWait, func() bool {
 		return strings.Contains(scrapeText(t, g), `gatehouse_logouts_total{kind="backchannel"} 1`)
 	})
 	// Hydra's login session is over too: a new login asks for credentials.

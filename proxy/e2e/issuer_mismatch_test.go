@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // TestIssuerMismatchPage: when discovery names another issuer than
@@ -15,7 +16,7 @@ import (
 // configuration is wrong, not that the provider cannot be reached, and the
 // page carries no detail (those are in the log).
 func TestIssuerMismatchPage(t *testing.T) {
-	ln := listen(t)
+	ln := testutil.Listen(t)
 	base := "http://" + ln.Addr().String()
 	idp := testidp.Start(t, []string{base + "/oauth2/callback"})
 	g := startGate(t, withListener(ln), withoutReadyWait(),

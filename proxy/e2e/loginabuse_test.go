@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // TestLoginCookiesAreCapped: a cross-site page that opens /oauth2/start a
@@ -188,7 +189,7 @@ func TestStartWhileStoreDownIs503(t *testing.T) {
 		t.Errorf(`logins_failed_total{reason="store_unavailable"} = %v, want 2`, got)
 	}
 	g.Redis.Start()
-	waitFor(t, "start after Redis is back", func() bool {
+	testutil.Eventually(t, "start after Redis is back", recoveryWait, func() bool {
 		return b.api(g.URL+"/oauth2/start").StatusCode == http.StatusFound
 	})
 	b.loginAlice(g)

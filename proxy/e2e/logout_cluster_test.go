@@ -6,6 +6,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // TestLogoutOnCluster: on a three-master Redis Cluster, back-channel logout
@@ -29,17 +30,17 @@ func TestLogoutOnCluster(t *testing.T) {
 		}
 	}
 	deliver(m.token(alice.ID, "", nil))
-	eventually(t, "Alice's sessions ended", func() bool { return !alice1.loggedIn(a) && !alice2.loggedIn(a) })
+	testutil.Eventually(t, "Alice's sessions ended", invalidationWait, func() bool { return !alice1.loggedIn(a) && !alice2.loggedIn(a) })
 	if !bob1.loggedIn(a) || !carol1.loggedIn(a) {
 		t.Fatal("revoking Alice ended another user's session")
 	}
 	deliver(m.token("", bobSID, nil))
-	eventually(t, "Bob's session ended", func() bool { return !bob1.loggedIn(a) })
+	testutil.Eventually(t, "Bob's session ended", invalidationWait, func() bool { return !bob1.loggedIn(a) })
 	if !carol1.loggedIn(a) {
 		t.Fatal("Bob's logout ended Carol's session")
 	}
 	deliver(m.token(carol.ID, carolSID, nil))
-	eventually(t, "Carol's session ended", func() bool { return !carol1.loggedIn(a) })
+	testutil.Eventually(t, "Carol's session ended", invalidationWait, func() bool { return !carol1.loggedIn(a) })
 
 	stats := cluster.ErrorStats()
 	t.Logf("cluster error statistics: %v", stats)

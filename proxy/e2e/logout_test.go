@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // startLogoutGate starts a gate whose post-logout URI (postLogoutPath on the
 // gate, "" for the default <public_url>/) is registered at the provider.
 func startLogoutGate(t *testing.T, postLogoutPath string, opts ...option) (*gate, string) {
 	t.Helper()
-	ln := listen(t)
+	ln := testutil.Listen(t)
 	base := "http://" + ln.Addr().String()
 	postLogout := base + "/"
 	if postLogoutPath != "" {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // nginxBinary finds nginx; without it the test skips, or fails under CI=true
@@ -30,15 +31,6 @@ func nginxBinary(t *testing.T) string {
 	}
 	t.Skip("nginx not found: install nginx-light (Debian) to run this test")
 	return ""
-}
-
-// freePort reserves a loopback port for a server that binds it itself.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln := listen(t)
-	port := ln.Addr().(*net.TCPAddr).Port
-	_ = ln.Close()
-	return port
 }
 
 // startNginx runs nginx with examples/nginx/gatehouse.conf (and the
@@ -207,8 +199,8 @@ func startNginxGate(t *testing.T) (public string, app *recorder, g *gate) {
 	t.Helper()
 	nginxBinary(t)
 	app = newRecorder(t, nil)
-	gateLn := listen(t)
-	port := freePort(t)
+	gateLn := testutil.Listen(t)
+	port := testutil.FreePort(t)
 	public = "http://127.0.0.1:" + strconv.Itoa(port)
 	startNginx(t, port, gateLn.Addr().String(), strings.TrimPrefix(app.URL, "http://"))
 	g = startGate(t, withFront(gateLn, public), withConfigFile(policyFile),

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // TestOwnResponsesCarrySecurityHeaders: every response gatehouse makes
@@ -26,7 +27,7 @@ func TestOwnResponsesCarrySecurityHeaders(t *testing.T) {
 		}
 		_, _ = io.WriteString(w, "hello from upstream")
 	})
-	ln := listen(t)
+	ln := testutil.Listen(t)
 	addr := ln.Addr().String()
 	g := startGate(t, withListener(ln), withUpstream(upstream), withConfigFile("authorization:\n  public_paths: [/public]\n"), withEnv(forwardAuthOn))
 	b := newBrowser(t)

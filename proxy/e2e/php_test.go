@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/identity/keys"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // phpApp is examples/php served by the real `php -S`.
@@ -59,7 +60,7 @@ func servePHP(t *testing.T, docroot, router string, env ...string) *phpApp {
 	// php -S cannot take a listener, so a free port is picked and the start is
 	// retried if another process takes it meanwhile.
 	for attempt := 0; attempt < 3; attempt++ {
-		ln := listen(t)
+		ln := testutil.Listen(t)
 		addr := ln.Addr().String()
 		_ = ln.Close()
 		args := []string{"-n", "-S", addr, "-t", docroot}
@@ -107,7 +108,7 @@ func (w *testWriter) Write(p []byte) (int, error) {
 // gatehouse's issuer and JWKS (or secret) and expects aud = PHP's own URL.
 func phpBehindGate(t *testing.T, gateEnv []string, phpEnv ...string) (*gate, *phpApp) {
 	t.Helper()
-	ln := listen(t)
+	ln := testutil.Listen(t)
 	gateURL := "http://" + ln.Addr().String()
 	app := startPHP(t, append([]string{
 		"GATEHOUSE_ISSUER=" + gateURL,

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // TestRedirectNeverLeavesHTTPS: with an https public_url, an rd naming an
@@ -16,7 +17,7 @@ import (
 // send them; gatehouse sits behind a TLS front that this test leaves out, so
 // it is reached on its plain listener with the cookies the browser would send.
 func TestRedirectNeverLeavesHTTPS(t *testing.T) {
-	ln := listen(t)
+	ln := testutil.Listen(t)
 	direct := "http://" + ln.Addr().String()
 	g := startGate(t, withFront(ln, "https://"+ln.Addr().String()),
 		withEnv("GATEHOUSE_ALLOWED_REDIRECT_HOSTS=docs.example.test"))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // TestRevocationReachesOtherReplica: two replicas with warm client-side
@@ -294,10 +295,10 @@ func TestOutageUnderLoadFailsClosed(t *testing.T) {
 			}
 		}()
 	}
-	waitFor(t, "200s before the outage", func() bool { return ok.Load() > 50 })
+	testutil.Eventually(t, "200s before the outage", recoveryWait, func() bool { return ok.Load() > 50 })
 
 	srv.Stop()
-	waitFor(t, "503s during the outage", func() bool { return unavailable.Load() > 50 })
+	testutil.Eventually(t, "503s during the outage", recoveryWait, func() bool { return unavailable.Load() > 50 })
 	if resp, err := http.Get(g.OpsURL + "/readyz"); err != nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("readyz during the outage: %v %v", resp, err)
 	}
@@ -305,7 +306,7 @@ func TestOutageUnderLoadFailsClosed(t *testing.T) {
 
 	srv.Start()
 	back := time.Now()
-	waitFor(t, "200s after Redis returned", func() bool { return ok.Load() > okBefore+50 })
+	testutil.Eventually(t, "200s after Redis returned", recoveryWait, func() bool { return ok.Load() > okBefore+50 })
 	close(stop)
 	wg.Wait()
 	t.Logf("%d 200s, %d 503s; 200s resumed %v after Redis was back", ok.Load(), unavailable.Load(), time.Since(back).Round(time.Millisecond))
@@ -340,14 +341,6 @@ func apiRequest(t *testing.T, rawURL string) *http.Request {
 	return req
 }
 
-// waitFor polls cond for up to 20 seconds.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("no %s within 20s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
+// recoveryWait bounds the wait for another process to act: Redis coming
+// back after an outage, Hydra delivering a logout token.
+const recoveryWait = 20 * time.Second

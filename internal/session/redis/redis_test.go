@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/session/sessiontest"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // testTimeout keeps outage tests short; it is what Options.Timeout is set to.
@@ -94,19 +95,13 @@ func assertUnavailable(t *testing.T, s *Store) {
 	}
 }
 
-// eventually polls until the store answers again after an outage.
-func eventually(t *testing.T, s *Store) {
+// recovered waits until the store answers again after an outage, then checks
+// that it saves, loads and claims.
+func recovered(t *testing.T, s *Store) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		err := s.Ping(t.Context())
-		if err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("store still failing 5s after Redis came back: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var err error
+	if !testutil.Poll(5*time.Second, func() bool { err = s.Ping(t.Context()); return err == nil }) {
+		t.Fatalf("store still failing 5s after Redis came back: %v", err)
 	}
 	ctx := t.Context()
 	sess := &session.Session{ID: sessiontest.NewID(t), Subject: "u"}
@@ -134,7 +129,7 @@ func TestRedisRestart(t *testing.T) {
 	assertUnavailable(t, s)
 
 	srv.Start() // same port, empty data set
-	eventually(t, s)
+	recovered(t, s)
 	if _, err := s.Load(ctx, sess.ID); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Load of a session lost with the restart = %v, want ErrNotFound", err)
 	}
@@ -147,7 +142,7 @@ func TestStartsWhileRedisDown(t *testing.T) {
 	assertUnavailable(t, s)
 	assertUnavailable(t, s) // again, now inside the redial interval
 	srv.Start()
-	eventually(t, s)
+	recovered(t, s)
 }
 
 func TestUnreachableLogsRateLimited(t *testing.T) {
@@ -283,7 +278,7 @@ func TestTimeoutBoundsSlowRedis(t *testing.T) {
 				t.Fatalf("DEBUG SLEEP: %v", err)
 			}
 			// The late reply to the abandoned command must not poison the connection.
-			eventually(t, s)
+			recovered(t, s)
 		})
 	}
 }
@@ -310,7 +305,7 @@ func TestSentinel(t *testing.T) {
 		t.Fatalf("New: %v", err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	eventually(t, s)
+	recovered(t, s)
 
 	rc := rawClient(t, master.Addr())
 	keys, err := rc.Do(t.Context(), rc.B().Keys().Pattern("gatehouse:*").Build()).AsStrSlice()

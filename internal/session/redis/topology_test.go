@@ -246,7 +246,7 @@ func TestClientCacheNotServedAfterReconnect(t *testing.T) {
 		}
 	}
 	srv.Start() // empty: the session is gone
-	eventually(t, s)
+	recovered(t, s)
 	if got, err := s.Load(ctx, sess.ID); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Load after the restart = %+v, %v; want ErrNotFound, not the cached copy", got, err)
 	}
@@ -257,7 +257,7 @@ func TestClientCacheNotServedAfterReconnect(t *testing.T) {
 func TestNoGoroutineLeakDuringOutage(t *testing.T) {
 	srv := redistest.Start(t)
 	s := open(t, Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute, Timeout: 200 * time.Millisecond}, zap.NewNop())
-	eventually(t, s)
+	recovered(t, s)
 	before := settledGoroutines()
 
 	srv.Stop()
@@ -272,7 +272,7 @@ func TestNoGoroutineLeakDuringOutage(t *testing.T) {
 		}
 	}
 	srv.Start()
-	eventually(t, s)
+	recovered(t, s)
 
 	after := settledGoroutines()
 	t.Logf("goroutines: %d before the outage, %d after %d failed calls and recovery", before, after, calls)

@@ -198,7 +198,7 @@ func testIndexExpiry(t *testing.T, st session.Backend) {
 	mustSave(t, st, short, expiryTTL)
 	mustSave(t, st, long, time.Hour)
 	start := time.Now()
-	waitFor(t, start, func() bool {
+	waitForExpiry(t, start, func() bool {
 		got := bySubject(t, st, sub)
 		return slices.Equal(got, []string{long.ID})
 	})
@@ -280,7 +280,7 @@ func testLockExpiry(t *testing.T, st session.Backend) {
 		t.Fatalf("TryLock = %q, %v", token, err)
 	}
 	start := time.Now()
-	waitFor(t, start, func() bool {
+	waitForExpiry(t, start, func() bool {
 		token, err := st.TryLock(ctx(t), key, time.Minute)
 		if err != nil {
 			t.Fatalf("TryLock while waiting for expiry: %v", err)

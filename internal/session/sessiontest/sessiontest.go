@@ -340,7 +340,7 @@ func testExpiry(t *testing.T, st session.Backend) {
 	mustSave(t, st, s, expiryTTL)
 	start := time.Now()
 	mustLoad(t, st, s.ID)
-	waitFor(t, start, func() bool {
+	waitForExpiry(t, start, func() bool {
 		_, err := st.Load(ctx(t), s.ID)
 		if err != nil && !errors.Is(err, session.ErrNotFound) {
 			t.Fatalf("Load while waiting for expiry: %v", err)
@@ -355,7 +355,7 @@ func testClaimExpiry(t *testing.T, st session.Backend) {
 		t.Fatalf("Claim = %v, %v; want true, nil", first, err)
 	}
 	start := time.Now()
-	waitFor(t, start, func() bool {
+	waitForExpiry(t, start, func() bool {
 		first, err := st.Claim(ctx(t), key, expiryTTL)
 		if err != nil {
 			t.Fatalf("Claim while waiting for expiry: %v", err)
@@ -364,9 +364,9 @@ func testClaimExpiry(t *testing.T, st session.Backend) {
 	})
 }
 
-// waitFor polls until done reports true, which must not happen before the TTL
+// waitForExpiry polls until done reports true, which must not happen before the TTL
 // has elapsed nor long after.
-func waitFor(t *testing.T, start time.Time, done func() bool) {
+func waitForExpiry(t *testing.T, start time.Time, done func() bool) {
 	t.Helper()
 	for {
 		if done() {
