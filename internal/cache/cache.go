@@ -62,13 +62,15 @@ func (c *Cache[K, V]) Get(k K) (v V, ok bool) {
 		return v, false
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	e := c.items[k]
 	if e == nil || (!e.expires.IsZero() && !c.now().Before(e.expires)) {
+		c.mu.Unlock()
 		return v, false
 	}
 	c.moveToFront(e)
-	return e.value, true
+	v = e.value
+	c.mu.Unlock()
+	return v, true
 }
 
 // Peek returns the value stored under k even when it has expired, without
