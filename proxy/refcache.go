@@ -2,8 +2,9 @@ package proxy
 
 import (
 	"crypto/sha256"
-	"sync"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/cache"
 )
 
 // refCacheTTL is how long a verified cookie value is trusted without
@@ -18,57 +19,34 @@ const refCacheTTL = time.Minute
 // answered from here, and the session it names is still loaded and checked
 // on every request. Entries are keyed by the value's SHA-256, so no lookup
 // compares an attacker's value with another user's cookie byte by byte.
-//
-// Two generations, as in session.DecodeCache: when the current one fills,
-// the previous one is dropped.
+// A value that does not verify is never remembered.
 type refCache struct {
-	// size bounds the remembered values (session.cache_entries: the browsers
-	// active within a few minutes on one replica); 0 remembers none.
-	size      int
-	mu        sync.Mutex
-	cur, prev map[[sha256.Size]byte]refEntry
-	now       func() time.Time
+	// refs holds at most session.cache_entries values (the browsers active
+	// within a few minutes on one replica); nil (0) remembers none.
+	refs *cache.Cache[[sha256.Size]byte, sessionRef] // a sessionRef is never changed once cached
+	now  func() time.Time
 }
 
-type refEntry struct {
-	ref      sessionRef // never changed once cached
-	verified time.Time
-}
-
-// newRefCache returns a cache of at most max(size, 2) values; size 0 (or
-// less) turns it off and every value is verified.
+// newRefCache returns a cache of at most size values; size 0 (or less) turns
+// it off and every value is verified.
 func newRefCache(size int, now func() time.Time) *refCache {
-	return &refCache{size: size, now: now}
+	return &refCache{refs: cache.New[[sha256.Size]byte, sessionRef](size, now), now: now}
 }
 
 // decode returns the sessionRef that the session cookie value carries, from
 // the cache or from decode; ok is false when it does not verify. One cache
 // serves one cookie name.
 func (c *refCache) decode(value string, decode func(value string, ref *sessionRef) error) (ref sessionRef, ok bool) {
-	if c.size <= 0 {
+	if c.refs == nil {
 		return verifyRef(value, decode)
 	}
 	var buf [512]byte // hashes a typical value without a heap copy
 	key := sha256.Sum256(append(buf[:0], value...))
-	now := c.now()
-
-	c.mu.Lock()
-	var e refEntry
-	e, ok = c.cur[key]
-	if !ok {
-		e, ok = c.prev[key]
-	}
-	c.mu.Unlock()
-	if ok && now.Sub(e.verified) < refCacheTTL {
-		return e.ref, true
+	if ref, ok = c.refs.Get(key); ok {
+		return ref, true
 	}
 	if ref, ok = verifyRef(value, decode); ok {
-		c.mu.Lock()
-		if c.cur == nil || len(c.cur) >= max(c.size/2, 1) {
-			c.prev, c.cur = c.cur, make(map[[sha256.Size]byte]refEntry)
-		}
-		c.cur[key] = refEntry{ref: ref, verified: now}
-		c.mu.Unlock()
+		c.refs.Put(key, ref, c.now().Add(refCacheTTL))
 	}
 	return ref, ok
 }

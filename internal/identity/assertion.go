@@ -1,7 +1,6 @@
 package identity
 
 import (
-	"container/list"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/gatehouse/gatehouse/internal/cache"
 	"github.com/gatehouse/gatehouse/internal/session"
 )
 
@@ -46,26 +46,25 @@ const DefaultAssertionCacheSize = 10000
 type Asserter struct {
 	opts AssertionOptions
 
-	mu sync.Mutex
 	// cache is keyed by session id: hashing it (for the sid claim) on every
 	// request cost more than the rest of a cache hit. The process holds the
 	// ids anyway (the session store's caches are keyed by them). Bearer
-	// identities are keyed by a hash of their token (BearerAssertion).
-	cache map[string]*cached
-	lru   *list.List // of *cached, most recently used first
+	// identities are keyed by a hash of their token (BearerAssertion). An
+	// entry expires at its refreshAt. nil (CacheSize 0): off.
+	cache *cache.Cache[string, *cached]
+	// storing serializes replacing an entry, so that the groups-truncated
+	// warning carried from the entry replaced is given once per session.
+	storing sync.Mutex
 
 	truncated atomic.Uint64
 }
 
-// cached is one session's current assertion and the identity it states.
+// cached is one session's current assertion and the identity it states;
+// never changed once cached.
 type cached struct {
-	id        string // the cache key: session id, or bearerKeyPrefix + token hash
-	sid       string // session.HashID(id), the sid claim; "" for bearer tokens
-	identity  claims // iat/exp zero: the identity fingerprint
-	token     string
-	refreshAt time.Time
-	warned    bool // the groups-truncated warning was logged for this session
-	elem      *list.Element
+	identity claims // iat/exp zero: the identity fingerprint
+	token    string
+	warned   bool // the groups-truncated warning was logged for this session
 }
 
 // claims is the assertion's payload.
@@ -98,7 +97,7 @@ func NewAsserter(opts AssertionOptions) (*Asserter, error) {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	return &Asserter{opts: opts, cache: map[string]*cached{}, lru: list.New()}, nil
+	return &Asserter{opts: opts, cache: cache.New[string, *cached](opts.CacheSize, opts.Now)}, nil
 }
 
 // Header is the name of the header that carries the assertion.
@@ -132,17 +131,10 @@ func (a *Asserter) BearerAssertion(s *session.Session, tokenHash string) (string
 }
 
 func (a *Asserter) issue(s *session.Session, key string, bearer bool) (string, error) {
-	now := a.opts.Now()
-
-	a.mu.Lock()
-	e := a.cache[key]
-	if e != nil && now.Before(e.refreshAt) && e.identity.sameIdentity(s) {
-		a.lru.MoveToFront(e.elem)
-		token := e.token
-		a.mu.Unlock()
-		return token, nil
+	if e, ok := a.cache.Get(key); ok && e.identity.sameIdentity(s) {
+		return e.token, nil
 	}
-	a.mu.Unlock()
+	now := a.opts.Now()
 
 	// Sign outside the lock: two concurrent requests of one session may both
 	// sign once, which is cheaper than making every session wait for another.
@@ -162,7 +154,7 @@ func (a *Asserter) issue(s *session.Session, key string, bearer bool) (string, e
 		_, cut = a.opts.Mapper.Headers(s)
 	}
 
-	if a.opts.CacheSize == 0 {
+	if a.cache == nil {
 		if cut {
 			a.warnTrimmed(s, sid)
 		}
@@ -172,20 +164,13 @@ func (a *Asserter) issue(s *session.Session, key string, bearer bool) (string, e
 	if !notAfter.IsZero() && notAfter.Before(refreshAt) {
 		refreshAt = notAfter
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	a.storing.Lock()
+	defer a.storing.Unlock()
 	warned := false
-	if old := a.cache[key]; old != nil {
+	if old, ok := a.cache.Peek(key); ok { // expired or not: the warning was given
 		warned = old.warned
-		a.lru.Remove(old.elem)
 	}
-	e = &cached{id: key, sid: sid, identity: c, token: token, refreshAt: refreshAt, warned: warned || cut}
-	e.elem = a.lru.PushFront(e)
-	a.cache[key] = e
-	for a.lru.Len() > a.opts.CacheSize {
-		oldest := a.lru.Remove(a.lru.Back()).(*cached)
-		delete(a.cache, oldest.id)
-	}
+	a.cache.Put(key, &cached{identity: c, token: token, warned: warned || cut}, refreshAt)
 	if cut && !warned {
 		a.warnTrimmed(s, sid)
 	}

@@ -11,11 +11,25 @@ import (
 // InstrumentStore returns s with every call timed into
 // gatehouse_store_operation_duration_seconds. With nil metrics it returns s
 // itself.
+//
+// This is the one place that times the store's calls: a backend that keeps
+// latency series of its own (the Redis store's
+// gatehouse_redis_command_duration_seconds) implements StoreCallObserver and
+// is handed the same measurement, instead of reading the clock again.
 func (m *Metrics) InstrumentStore(s session.Backend) session.Backend {
 	if m == nil {
 		return s
 	}
-	return &timedStore{Backend: s, m: m}
+	t := &timedStore{Backend: s, m: m}
+	t.backend, _ = s.(StoreCallObserver)
+	return t
+}
+
+// StoreCallObserver is a backend that records the duration of its own Store
+// calls in its own series. op is the "operation" label: load, save, update,
+// delete, claim or ping.
+type StoreCallObserver interface {
+	ObserveStoreCall(op string, d time.Duration)
 }
 
 // storeOp is a timed store call; storeOpNames are its "operation" labels.
@@ -51,6 +65,7 @@ type timedStore struct {
 	m *Metrics
 	// The histogram children, resolved on first use (as upstreamClass).
 	children [numStoreOps][numResults]lazyObserver
+	backend  StoreCallObserver // nil: the backend keeps no series of its own
 }
 
 func (t *timedStore) observe(op storeOp, started time.Time, err error) {
@@ -63,7 +78,11 @@ func (t *timedStore) observe(op storeOp, started time.Time, err error) {
 	}
 	c := &t.children[op][result]
 	c.once.Do(func() { c.obs = t.m.storeDuration.WithLabelValues(storeOpNames[op], resultNames[result]) })
-	c.obs.Observe(time.Since(started).Seconds())
+	d := time.Since(started)
+	c.obs.Observe(d.Seconds())
+	if t.backend != nil {
+		t.backend.ObserveStoreCall(storeOpNames[op], d)
+	}
 }
 
 func (t *timedStore) Load(ctx context.Context, id string) (*session.Session, error) {

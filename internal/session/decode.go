@@ -3,7 +3,9 @@ package session
 import (
 	"encoding/json"
 	"slices"
-	"sync"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/cache"
 )
 
 // Clone returns a deep copy of s: changing the copy, down to the groups, the
@@ -43,51 +45,43 @@ func cloneJSON(v any) any {
 // most recently, so that a steady-state request does not parse the same JSON
 // again. An entry is used only when the record just read is byte for byte
 // the one it was decoded from: the store is still asked on every request, so
-// a deleted, expired or rewritten session is never answered from here.
+// a deleted, expired or rewritten session is never answered from here, and a
+// cached decoding never outlives a logout or a revocation.
 //
-// It keeps up to about max entries in two generations: when the current one
-// fills, the previous one is dropped, and entries read again move forward.
-// The zero value and nil decode without caching.
+// It keeps up to max records, evicting the least recently read. A nil
+// *DecodeCache decodes without caching.
 type DecodeCache struct {
-	max       int
-	decode    func(raw string, s *Session) error
-	mu        sync.Mutex
-	cur, prev map[string]*decoded
+	records *cache.Cache[string, decoded] // by session id; nil: off
 }
 
-// decoded is never changed once cached; readers clone it.
+// decoded is never changed once cached; readers clone s.
 type decoded struct {
 	raw string
 	s   *Session
 }
 
-// NewDecodeCache returns a cache of at most max(max, 2) records (max <= 0
-// disables it: every read decodes) that decodes them with decode (nil: the
-// record is the Session as JSON).
-func NewDecodeCache(max int, decode func(raw string, s *Session) error) *DecodeCache {
-	return &DecodeCache{max: max, decode: decode}
+// NewDecodeCache returns a cache of at most max records; max <= 0 disables
+// it: every read decodes.
+func NewDecodeCache(max int) *DecodeCache {
+	return &DecodeCache{records: cache.New[string, decoded](max, nil)}
 }
 
 // Decode returns a fresh copy of the session that raw, the record stored
-// under id, encodes.
-func (c *DecodeCache) Decode(id, raw string) (*Session, error) {
-	if c != nil && c.max > 0 {
-		c.mu.Lock()
-		d := c.cur[id]
-		if d == nil {
-			if d = c.prev[id]; d != nil {
-				c.putLocked(id, d)
-			}
-		}
-		c.mu.Unlock()
-		if d != nil && d.raw == raw {
-			return d.s.Clone(), nil
-		}
+// under id, encodes, decoding it with decode (nil: the record is the Session
+// as JSON) unless the cache holds the decoding of these very bytes. A record
+// that does not decode is not remembered.
+func (c *DecodeCache) Decode(id, raw string, decode func(raw string, s *Session) error) (*Session, error) {
+	var records *cache.Cache[string, decoded]
+	if c != nil {
+		records = c.records
+	}
+	if d, ok := records.Get(id); ok && d.raw == raw {
+		return d.s.Clone(), nil
 	}
 	var s Session
 	var err error
-	if c != nil && c.decode != nil {
-		err = c.decode(raw, &s)
+	if decode != nil {
+		err = decode(raw, &s)
 	} else {
 		err = json.Unmarshal([]byte(raw), &s)
 	}
@@ -95,11 +89,8 @@ func (c *DecodeCache) Decode(id, raw string) (*Session, error) {
 		return nil, err
 	}
 	s.ID = id
-	if c != nil && c.max > 0 {
-		d := &decoded{raw: raw, s: s.Clone()}
-		c.mu.Lock()
-		c.putLocked(id, d)
-		c.mu.Unlock()
+	if records != nil {
+		records.Put(id, decoded{raw: raw, s: s.Clone()}, time.Time{})
 	}
 	return &s, nil
 }
@@ -107,29 +98,7 @@ func (c *DecodeCache) Decode(id, raw string) (*Session, error) {
 // Forget drops id's entry (after a delete: it could not be served, but it
 // need not take memory either).
 func (c *DecodeCache) Forget(id string) {
-	if c == nil {
-		return
+	if c != nil {
+		c.records.Delete(id)
 	}
-	c.mu.Lock()
-	delete(c.cur, id)
-	delete(c.prev, id)
-	c.mu.Unlock()
-}
-
-func (c *DecodeCache) putLocked(id string, d *decoded) {
-	if c.cur == nil {
-		c.cur = make(map[string]*decoded)
-	}
-	if _, ok := c.cur[id]; !ok && len(c.cur) >= max(c.max/2, 1) {
-		c.prev, c.cur = c.cur, make(map[string]*decoded, len(c.cur))
-	}
-	c.cur[id] = d
-	delete(c.prev, id)
-}
-
-// Len is the number of cached records (for tests).
-func (c *DecodeCache) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.cur) + len(c.prev)
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -65,17 +66,17 @@ func TestDecodeCache(t *testing.T) {
 	tests := []struct {
 		name        string
 		cache       *DecodeCache
-		wantDecodes int // -1: not counted (the nil cache uses no decode function)
+		wantDecodes int
 	}{
-		{"cache", NewDecodeCache(100, countingDecode), 3},
-		{"disabled", NewDecodeCache(0, countingDecode), 4}, // session.cache_entries 0: every read decodes
-		{"nil", nil, -1},
+		{"cache", NewDecodeCache(100), 3},
+		{"disabled", NewDecodeCache(0), 4}, // session.cache_entries 0: every read decodes
+		{"nil", nil, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			decodes = 0
 			for round := range 2 { // the second round is answered from the cache
-				got, err := tt.cache.Decode("id-1", string(raw1))
+				got, err := tt.cache.Decode("id-1", string(raw1), countingDecode)
 				if err != nil || got.ID != "id-1" || !reflect.DeepEqual(got.Groups, []string{"admins", "staff"}) {
 					t.Fatalf("round %d: Decode = %+v, %v", round, got, err)
 				}
@@ -84,20 +85,23 @@ func TestDecodeCache(t *testing.T) {
 			}
 			// The record changed in the store (e.g. a refresh or a policy
 			// change): the new bytes win over the cached decoding.
-			got, err := tt.cache.Decode("id-1", string(raw2))
+			got, err := tt.cache.Decode("id-1", string(raw2), countingDecode)
 			if err != nil || !reflect.DeepEqual(got.Groups, []string{"staff"}) {
 				t.Fatalf("after rewrite: Decode = %+v, %v", got, err)
 			}
-			if _, err := tt.cache.Decode("id-2", "{broken"); err == nil {
+			if _, err := tt.cache.Decode("id-2", "{broken", countingDecode); err == nil {
 				t.Fatal("Decode of a broken record = nil error")
 			}
-			if tt.wantDecodes >= 0 && decodes != tt.wantDecodes {
+			if decodes != tt.wantDecodes {
 				t.Errorf("%d decodes for 4 reads, want %d", decodes, tt.wantDecodes)
 			}
-			if tt.cache != nil && tt.cache.max <= 0 && tt.cache.Len() != 0 {
-				t.Errorf("a disabled cache holds %d records", tt.cache.Len())
+			if tt.wantDecodes == 4 && remembered(tt.cache, map[string]string{"id-1": string(raw2)}) != 0 {
+				t.Error("a disabled cache holds records")
 			}
 			tt.cache.Forget("id-1")
+			if remembered(tt.cache, map[string]string{"id-1": string(raw2)}) != 0 {
+				t.Error("Forget left the record cached")
+			}
 		})
 	}
 }
@@ -105,15 +109,32 @@ func TestDecodeCache(t *testing.T) {
 func TestDecodeCacheIsBounded(t *testing.T) {
 	raw, _ := json.Marshal(sampleSession())
 	for _, size := range []int{1, 4, 10} {
-		c := NewDecodeCache(size, nil)
+		c := NewDecodeCache(size)
+		records := map[string]string{}
 		for i := range 100 {
-			if _, err := c.Decode(string(rune('a'+i%26))+string(rune('0'+i/26)), string(raw)); err != nil {
+			id := string(rune('a'+i%26)) + string(rune('0'+i/26))
+			records[id] = string(raw)
+			if _, err := c.Decode(id, string(raw), nil); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if n, limit := c.Len(), max(size, 2); n > limit || n == 0 {
-			t.Errorf("size %d: Len = %d after 100 ids, want 1 to %d", size, n, limit)
+		if n, limit := remembered(c, records), max(size, 2); n > limit || n == 0 {
+			t.Errorf("size %d: %d records cached after 100 ids, want 1 to %d", size, n, limit)
 		}
 		c.Forget("nothing")
 	}
+}
+
+// remembered counts the records (id → raw) that c answers without decoding
+// them: those it holds. Probing caches nothing new (its decode refuses every
+// record).
+func remembered(c *DecodeCache, records map[string]string) int {
+	n := 0
+	refuse := func(string, *Session) error { return errors.New("not cached") }
+	for id, raw := range records {
+		if _, err := c.Decode(id, raw, refuse); err == nil {
+			n++
+		}
+	}
+	return n
 }

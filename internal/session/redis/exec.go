@@ -7,15 +7,16 @@ import (
 	"github.com/redis/rueidis"
 )
 
-// exec runs call within the store's timeout: it gets the client, times the
-// call, records the outcome and maps failures to session.ErrUnavailable.
+// exec runs call within the store's timeout: it gets the client, records the
+// outcome (metrics.go says which calls it times) and maps failures to
+// session.ErrUnavailable.
 func (s *Store) exec(parent context.Context, op string, call func(context.Context, rueidis.Client) rueidis.RedisResult) (rueidis.RedisResult, error) {
 	start := time.Now()
 	ctx, release := withLazyDeadline(parent, start.Add(s.timeout), s.canceled)
 	defer release()
 	cl, err := s.conn.get(ctx)
 	if err != nil {
-		s.metrics.observe(op, start, err)
+		s.metrics.done(op, start, err)
 		return rueidis.RedisResult{}, unavailable(op, err)
 	}
 	res := call(ctx, cl)
@@ -23,7 +24,7 @@ func (s *Store) exec(parent context.Context, op string, call func(context.Contex
 	if err != nil && rueidis.IsRedisNil(err) {
 		err = nil // a miss is an answer, not a failure
 	}
-	s.metrics.observe(op, start, err)
+	s.metrics.done(op, start, err)
 	if parent.Err() == nil {
 		// A caller that went away says nothing about Redis's health.
 		s.conn.observe(err)

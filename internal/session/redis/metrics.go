@@ -7,8 +7,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// metrics are the store's Prometheus series. Every store call is one Redis
-// command (or one cached read), so "op" names the store call.
+// metrics are the store's Prometheus series. "op" names the store call
+// (load, save, …) or, for calls that are not Store methods, what the Redis
+// call does (lock, read index).
+//
+// Each call is timed once. The Store methods' calls are timed by the
+// decorator that gatehouse wraps every backend in (internal/metrics,
+// gatehouse_store_operation_duration_seconds), which hands the duration to
+// ObserveStoreCall for this store's series too; exec times only the other
+// calls. A store used without that decorator (gatehouse sessions, tests) has
+// no duration series for its Store methods.
 type metrics struct {
 	duration *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
@@ -17,7 +25,7 @@ type metrics struct {
 	// Children for the request path's calls, resolved once on first use:
 	// WithLabelValues hashes the labels and takes a lock on every call. A
 	// series still appears only once it has been seen.
-	durationBy map[string]*lazyObserver // the Store methods' ops
+	durationBy map[string]*lazyObserver // the Store methods' ops: timed by the caller
 	cacheBy    [2]lazyCounter           // miss, hit
 }
 
@@ -31,7 +39,8 @@ type lazyCounter struct {
 	c    prometheus.Counter
 }
 
-// requestPathOps are the ops with a pre-resolved duration child.
+// requestPathOps are the Store methods' ops, timed by the caller and
+// observed through ObserveStoreCall, with a pre-resolved duration child.
 var requestPathOps = []string{"load", "save", "update", "delete", "claim", "ping"}
 
 // newMetrics registers the series on reg; a nil reg yields working but
@@ -74,17 +83,27 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	return m, nil
 }
 
-func (m *metrics) observe(op string, start time.Time, err error) {
-	d := time.Since(start).Seconds()
-	if l := m.durationBy[op]; l != nil {
-		l.once.Do(func() { l.obs = m.duration.WithLabelValues(op) })
-		l.obs.Observe(d)
-	} else {
-		m.duration.WithLabelValues(op).Observe(d)
-	}
+// done records the outcome of one Redis call of op that began at start: its
+// error, and its duration unless the caller times op (a Store method).
+func (m *metrics) done(op string, start time.Time, err error) {
 	if err != nil {
 		m.errors.WithLabelValues(op).Inc()
 	}
+	if m.durationBy[op] == nil {
+		m.duration.WithLabelValues(op).Observe(time.Since(start).Seconds())
+	}
+}
+
+// ObserveStoreCall records the duration of a Store method's call, as timed by
+// gatehouse's store decorator (metrics.StoreCallObserver). op is the Store
+// method, in lower case; others are ignored.
+func (s *Store) ObserveStoreCall(op string, d time.Duration) {
+	l := s.metrics.durationBy[op]
+	if l == nil {
+		return
+	}
+	l.once.Do(func() { l.obs = s.metrics.duration.WithLabelValues(op) })
+	l.obs.Observe(d.Seconds())
 }
 
 func (m *metrics) cacheRead(hit bool) {

@@ -72,7 +72,7 @@ func New(opts Options, logger *zap.Logger) (*Store, error) {
 		logger:   logger,
 		conn:     &conn{opt: opts.clientOption(tlsCfg), logger: logger},
 		metrics:  m,
-		decoded:  session.NewDecodeCache(opts.CacheEntries, decodeRecord),
+		decoded:  session.NewDecodeCache(opts.CacheEntries),
 	}, nil
 }
 
@@ -109,7 +109,7 @@ func (s *Store) Load(ctx context.Context, id string) (*session.Session, error) {
 	if err != nil {
 		return nil, unavailable("load", err)
 	}
-	out, err := s.decoded.Decode(id, data)
+	out, err := s.decoded.Decode(id, data, decodeRecord)
 	if err != nil {
 		// A record we cannot read is as good as no session: the user logs in
 		// again instead of getting a 500 on every request.

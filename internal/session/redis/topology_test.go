@@ -11,10 +11,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 	"go.uber.org/zap/zaptest/observer"
 
+	gatehousemetrics "github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/session/sessiontest"
@@ -299,18 +301,21 @@ func TestMetrics(t *testing.T) {
 	srv := redistest.Start(t)
 	reg := prometheus.NewRegistry()
 	s := open(t, Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute, Registerer: reg}, nil)
+	// As gatehouse runs it: the decorator times the Store calls, once, for
+	// both its series and the store's.
+	timed := gatehousemetrics.New(reg).InstrumentStore(s)
 	ctx := t.Context()
 	sess := &session.Session{ID: sessiontest.NewID(t), Subject: "u"}
-	if err := s.Save(ctx, sess, time.Minute); err != nil {
+	if err := timed.Save(ctx, sess, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
-		if _, err := s.Load(ctx, sess.ID); err != nil {
+		if _, err := timed.Load(ctx, sess.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
 	srv.Stop()
-	_ = s.Ping(ctx)
+	_ = timed.Ping(ctx)
 
 	const want = `
 # HELP gatehouse_redis_client_cache_reads_total Session reads through the client-side cache, by result (hit: answered from memory; miss: fetched from Redis). Hit ratio = hit / sum.
@@ -329,10 +334,23 @@ gatehouse_redis_errors_total{op="ping"} 1
 	if n := testutil.CollectAndCount(s.metrics.duration, "gatehouse_redis_command_duration_seconds"); n != 3 {
 		t.Errorf("latency histogram has %d op series, want 3 (save, load, ping)", n)
 	}
+	if got := histogramSamples(t, s.metrics.duration.WithLabelValues("load")); got != 3 {
+		t.Errorf("%d load durations for 3 loads, want 3", got)
+	}
 	// A second store on the same registry is a wiring bug and says so.
 	if _, err := New(Options{Addresses: []string{srv.Addr()}, Registerer: reg}, nil); err == nil {
 		t.Error("second store on one registry: New = nil error")
 	}
+}
+
+// histogramSamples is the number of observations of a histogram child.
+func histogramSamples(t *testing.T, o prometheus.Observer) uint64 {
+	t.Helper()
+	var pb dto.Metric
+	if err := o.(prometheus.Histogram).Write(&pb); err != nil {
+		t.Fatal(err)
+	}
+	return pb.GetHistogram().GetSampleCount()
 }
 
 func TestACLUser(t *testing.T) {
