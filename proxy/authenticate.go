@@ -77,7 +77,7 @@ func (h *Handler) live(ctx context.Context, s *session.Session) bool {
 		return true
 	}
 	if err := h.store.Delete(ctx, s.ID); err != nil {
-		h.logger.Warn("delete expired session", zap.String("session", session.HashID(s.ID)), zap.Error(err))
+		h.log(ctx).Warn("delete expired session", zap.String("session", session.HashID(s.ID)), zap.Error(err))
 	} else {
 		h.metrics.SessionDeleted(metrics.DeletedExpired)
 	}
@@ -98,7 +98,7 @@ func (h *Handler) touch(ctx context.Context, s *session.Session) {
 	}
 	s.LastSeenAt = now
 	if err := h.store.Update(ctx, s, h.sessionTTL(s)); err != nil && !errors.Is(err, session.ErrNotFound) {
-		h.logger.Warn("extend session idle timeout", zap.String("session", session.HashID(s.ID)), zap.Error(err))
+		h.log(ctx).Warn("extend session idle timeout", zap.String("session", session.HashID(s.ID)), zap.Error(err))
 	}
 }
 
@@ -110,19 +110,6 @@ func (h *Handler) sessionTTL(s *session.Session) time.Duration {
 		ttl = untilAbsolute
 	}
 	return max(ttl, time.Second)
-}
-
-// storeUnavailable answers 503: the store could not say whether the request is
-// logged in, so it is neither let through nor sent to log in again (which
-// would loop).
-func (h *Handler) storeUnavailable(w http.ResponseWriter, r *http.Request, err error) {
-	h.logStoreOutage(r, err)
-	h.fail(w, r, http.StatusServiceUnavailable, "Service unavailable",
-		"The login service cannot reach its session store. Please try again in a moment.")
-}
-
-func (h *Handler) logStoreOutage(r *http.Request, err error) {
-	h.repeatLog.Error("session store unavailable (logged at most every 10s)", zap.String("path", r.URL.Path), zap.Error(err))
 }
 
 // newRepeatLogger samples logger: the first entry of each message per

@@ -33,13 +33,12 @@ func (h *Handler) authenticateBearer(r *http.Request, token string) (*authentica
 	}
 	if err != nil {
 		// The error names the failed check, never the token.
-		h.logger.Info("bearer token refused", zap.Error(err),
-			zap.String("request_id", requestStateFrom(r.Context()).id))
+		h.log(r.Context()).Info("bearer token refused", zap.Error(err))
 		return nil, errBearerRefused
 	}
 	s, err := h.sessionFromClaims(claims)
 	if err != nil {
-		h.logger.Info("bearer token refused", zap.Error(err))
+		h.log(r.Context()).Info("bearer token refused", zap.Error(err))
 		return nil, errBearerRefused
 	}
 	if exp, ok := claims["exp"].(float64); ok {
@@ -47,7 +46,7 @@ func (h *Handler) authenticateBearer(r *http.Request, token string) (*authentica
 	}
 	if err := h.checkIdentitySize(s); err != nil {
 		// Refused like at login: headers and assertion could not state it.
-		h.logger.Info("bearer token refused", zap.Error(err))
+		h.log(r.Context()).Info("bearer token refused", zap.Error(err))
 		return nil, errBearerRefused
 	}
 	return &authenticated{session: s, bearer: token}, nil

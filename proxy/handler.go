@@ -9,7 +9,6 @@
 package proxy
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -131,85 +130,85 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
-	if h.checksHost(r) && !h.hosts.allows(r.Host) {
-		h.misdirected(w, r)
-		return
+	serve, counts := h.endpoint(r)
+	if err := serve(w, r); err != nil {
+		h.respond(w, r, err, counts)
 	}
-	if h.loginLimited(w, r) {
-		return
+}
+
+// endpoint picks the handler of r and the metric its failures count in.
+// The host and rate-limit checks come first: they refuse before anything
+// else runs.
+func (h *Handler) endpoint(r *http.Request) (handlerFunc, counter) {
+	if h.checksHost(r) && !h.hosts.allows(r.Host) {
+		return h.misdirected, countNothing
+	}
+	if err := h.checkLoginLimit(r); err != nil {
+		return func(http.ResponseWriter, *http.Request) error { return err }, countNothing
 	}
 	switch r.URL.Path {
 	case h.paths.start:
-		h.start(w, r)
+		return h.start, countLogin
 	case h.paths.callback:
-		h.callback(w, r)
+		return h.callback, countLogin
 	case h.paths.logout:
-		h.logout(w, r)
+		return h.logout, countNothing
 	case h.paths.backchannel:
-		h.backchannelLogout(w, r)
+		return h.backchannelLogout, countNothing
 	case h.paths.frontchannel:
-		h.frontchannelLogout(w, r)
+		return h.frontchannelLogout, countNothing
 	case h.paths.auth:
-		h.forwardAuth(w, r)
+		return h.forwardAuth, countNothing
 	case h.paths.userinfo:
-		h.userinfo(w, r)
+		return h.userinfo, countNothing
 	case h.paths.jwks:
-		h.jwks(w, r)
-	default:
-		if strings.HasPrefix(r.URL.Path, h.paths.auth+"/") {
-			h.forwardAuth(w, r) // Envoy's ext_authz appends the original path
-			return
-		}
-		h.proxy(w, r)
+		return h.jwks, countNothing
 	}
+	if strings.HasPrefix(r.URL.Path, h.paths.auth+"/") {
+		return h.forwardAuth, countNothing // Envoy's ext_authz appends the original path
+	}
+	return h.proxy, countRequest
 }
+
+// errBadPathRequest refuses a path that policy could not judge safely.
+var errBadPathRequest = &errRequest{status: http.StatusBadRequest, title: "Bad request",
+	message: "The request path contains an encoded slash, a backslash, a \"#\", a control character " +
+		"or a dot segment with parameters (\"..;\")."}
 
 // proxy serves an application request: public paths go upstream as they are;
 // authenticated and allowed requests go upstream with the identity; the rest
 // are sent to log in or refused. Policy sees only the cleaned path.
-func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) error {
 	p, err := authz.CleanPath(authz.WirePath(r.URL))
 	if err != nil {
-		h.fail(w, r, http.StatusBadRequest, "Bad request",
-			"The request path contains an encoded slash, a backslash, a \"#\", a control character "+
-				"or a dot segment with parameters (\"..;\").")
-		return
+		return errBadPathRequest
 	}
-	upgrade, ok := h.admitUpgrade(w, r)
-	if !ok {
-		return
+	upgrade, err := h.admitUpgrade(r)
+	if err != nil {
+		return err
 	}
 	// An upgrade needs a session also on a public path: the connection it
 	// opens outlives this request's checks (upgrade.go).
 	if h.policy.Public(p) && !upgrade {
 		requestStateFrom(r.Context()).auth = h.optionalIdentity(r, p, true)
 		h.upstream.ServeHTTP(w, r)
-		return
+		return nil
 	}
 	auth, err := h.authenticate(r)
-	if errors.Is(err, errProviderUnavailable) {
-		h.metrics.Request(metrics.OutcomeProviderUnavailable)
-		h.providerUnavailable(w, r, err)
-		return
-	}
 	if err != nil {
-		h.metrics.Request(authFailureOutcome(err))
-		h.authFailed(w, r, err)
-		return
+		return err
 	}
 	if auth == nil {
-		h.unauthenticated(w, r)
-		return
-	}
-	if !h.policy.Allows(p, auth.session) {
-		h.metrics.Request(metrics.OutcomeForbidden)
-		h.forbidden(w, r, auth)
-		return
+		return errNotLoggedIn
 	}
 	requestStateFrom(r.Context()).auth = auth
+	if !h.policy.Allows(p, auth.session) {
+		return &errForbidden{auth: auth, path: r.URL.Path, uri: r.URL.RequestURI()}
+	}
 	if upgrade {
 		h.serveUpgrade(w, r, p, auth)
-		return
+		return nil
 	}
 	h.upstream.ServeHTTP(w, r)
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -16,6 +17,9 @@ import (
 type requestState struct {
 	id   string
 	auth *authenticated
+	// log is the request's logger, with the request id (logger builds it;
+	// atomic because an upgrade's watcher logs from its own goroutine).
+	log atomic.Pointer[zap.Logger]
 	// trustedPeer: the peer is in trusted_proxies (decided once per request).
 	trustedPeer bool
 	// Allocated with the state, so a request costs one allocation fewer:
@@ -39,6 +43,16 @@ func requestStateFrom(ctx context.Context) *requestState {
 		return st
 	}
 	return &requestState{}
+}
+
+// logger returns the request's logger, built from base on first use: most
+// requests log nothing but the access line, and should not pay for it.
+func (st *requestState) logger(base *zap.Logger) *zap.Logger {
+	if l := st.log.Load(); l != nil {
+		return l
+	}
+	st.log.CompareAndSwap(nil, base.With(zap.String("request_id", st.id)))
+	return st.log.Load()
 }
 
 // withRequestLog assigns the request id and writes one access line per

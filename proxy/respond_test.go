@@ -1,0 +1,116 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"testing"
+
+	"go.uber.org/zap/zapcore"
+
+	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/oidcclient"
+	"github.com/gatehouse/gatehouse/internal/session"
+)
+
+// TestClassify covers every error kind respond answers: status, form,
+// metric outcome or login failure, and log level.
+func TestClassify(t *testing.T) {
+	storeDown := fmt.Errorf("redis session store: load: %w: %w", session.ErrUnavailable, errors.New("connection refused"))
+	auth := &authenticated{session: &session.Session{Subject: "alice"}}
+	tests := []struct {
+		name    string
+		err     error
+		nav     bool
+		gone    bool
+		kind    answerKind
+		status  int
+		outcome metrics.Outcome
+		login   metrics.LoginFailure
+		level   zapcore.Level
+		logged  bool
+	}{
+		{name: "not logged in, browser", err: errNotLoggedIn, nav: true,
+			kind: answerToLogin, status: http.StatusFound, outcome: metrics.OutcomeRedirectedToLogin},
+		{name: "not logged in, API", err: errNotLoggedIn,
+			kind: answerJSON, status: http.StatusUnauthorized, outcome: metrics.OutcomeUnauthorized},
+		{name: "forbidden", err: &errForbidden{auth: auth, path: "/admin"},
+			kind: answerAuto, status: http.StatusForbidden, outcome: metrics.OutcomeForbidden, level: zapcore.InfoLevel, logged: true},
+		{name: "forbidden, forward-auth", err: &errForbidden{auth: auth, path: "/admin", api: true},
+			kind: answerJSON, status: http.StatusForbidden, outcome: metrics.OutcomeForbidden, level: zapcore.InfoLevel, logged: true},
+		{name: "bearer refused", err: fmt.Errorf("x: %w", errBearerRefused),
+			kind: answerJSON, status: http.StatusUnauthorized, outcome: metrics.OutcomeUnauthorized},
+		{name: "store unavailable", err: storeDown,
+			kind: answerAuto, status: http.StatusServiceUnavailable, outcome: metrics.OutcomeStoreUnavailable,
+			login: metrics.LoginStoreUnavailable, level: zapcore.ErrorLevel, logged: true},
+		{name: "provider not ready", err: fmt.Errorf("discovery: %w", oidcclient.ErrNotReady),
+			kind: answerAuto, status: http.StatusServiceUnavailable, outcome: metrics.OutcomeProviderUnavailable,
+			login: metrics.LoginProviderUnavailable, level: zapcore.WarnLevel, logged: true},
+		{name: "provider down for a due refresh", err: fmt.Errorf("%w: timeout", errProviderUnavailable),
+			kind: answerAuto, status: http.StatusServiceUnavailable, outcome: metrics.OutcomeProviderUnavailable,
+			login: metrics.LoginProviderUnavailable, level: zapcore.WarnLevel, logged: true},
+		{name: "issuer mismatch", err: fmt.Errorf("%w: %w", oidcclient.ErrNotReady, oidcclient.ErrIssuerMismatch),
+			kind: answerAuto, status: http.StatusServiceUnavailable, outcome: metrics.OutcomeProviderUnavailable,
+			login: metrics.LoginProviderUnavailable, level: zapcore.ErrorLevel, logged: true},
+		{name: "client gone during a store call", err: fmt.Errorf("%w: %w", session.ErrUnavailable, context.Canceled),
+			kind: answerNone, status: statusClientGone, outcome: metrics.OutcomeClientGone, level: zapcore.DebugLevel, logged: true},
+		{name: "client gone, any error", err: storeDown, gone: true,
+			kind: answerNone, status: statusClientGone, outcome: metrics.OutcomeClientGone, level: zapcore.DebugLevel, logged: true},
+		{name: "bad request", err: errBadPathRequest,
+			kind: answerAuto, status: http.StatusBadRequest},
+		{name: "request refused with JSON code", err: errNotLoggedInAPI, nav: true,
+			kind: answerJSON, status: http.StatusUnauthorized},
+		{name: "request refused, logged", err: &errRequest{status: http.StatusForbidden, reason: "no", level: zapcore.WarnLevel, outcome: metrics.OutcomeForbidden},
+			kind: answerAuto, status: http.StatusForbidden, outcome: metrics.OutcomeForbidden, level: zapcore.WarnLevel, logged: true},
+		{name: "login refused", err: loginRejected("missing or repeated state"),
+			kind: answerPage, status: http.StatusBadRequest, login: metrics.LoginInvalidCallback, level: zapcore.InfoLevel, logged: true},
+		{name: "login failed with a cause", err: loginFailed("exchange", errors.New("bad id token"), "/"),
+			kind: answerPage, status: http.StatusBadRequest, login: metrics.LoginExchangeFailed, level: zapcore.WarnLevel, logged: true},
+		{name: "provider said access_denied", err: providerError("access_denied", "/"),
+			kind: answerPage, status: http.StatusForbidden, login: metrics.LoginProviderError, level: zapcore.InfoLevel, logged: true},
+		{name: "upstream unreachable", err: &errUpstream{err: errors.New("connection refused")},
+			kind: answerAuto, status: http.StatusBadGateway, outcome: metrics.OutcomeUpstreamError, level: zapcore.WarnLevel, logged: true},
+		{name: "upstream timeout", err: &errUpstream{err: os.ErrDeadlineExceeded},
+			kind: answerAuto, status: http.StatusGatewayTimeout, outcome: metrics.OutcomeUpstreamError, level: zapcore.WarnLevel, logged: true},
+		{name: "internal", err: &errInternal{title: "Login failed", err: errors.New("cookie")},
+			kind: answerAuto, status: http.StatusInternalServerError, outcome: metrics.OutcomeInternalError,
+			login: metrics.LoginInternalError, level: zapcore.ErrorLevel, logged: true},
+		// An error nobody named is ours, not the store's: no "outage" is
+		// reported for it.
+		{name: "unknown", err: errors.New("seal refreshed tokens: boom"),
+			kind: answerAuto, status: http.StatusInternalServerError, outcome: metrics.OutcomeInternalError,
+			login: metrics.LoginInternalError, level: zapcore.ErrorLevel, logged: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := classify(tc.err, tc.nav, tc.gone)
+			if a.kind != tc.kind || a.status != tc.status {
+				t.Errorf("kind %d status %d, want kind %d status %d", a.kind, a.status, tc.kind, tc.status)
+			}
+			if a.outcome != tc.outcome || a.login != tc.login {
+				t.Errorf("outcome %q login %q, want %q %q", a.outcome, a.login, tc.outcome, tc.login)
+			}
+			if (a.logMsg != "") != tc.logged || (tc.logged && a.level != tc.level) {
+				t.Errorf("logged %q at %v, want logged=%v at %v", a.logMsg, a.level, tc.logged, tc.level)
+			}
+		})
+	}
+}
+
+func TestJSONCode(t *testing.T) {
+	tests := []struct {
+		a    answer
+		want string
+	}{
+		{answer{status: http.StatusServiceUnavailable}, "service_unavailable"},
+		{answer{status: http.StatusMethodNotAllowed}, "method_not_allowed"},
+		{answer{status: http.StatusUnauthorized, code: "invalid_token"}, "invalid_token"},
+	}
+	for _, tc := range tests {
+		if got := tc.a.jsonCode(); got != tc.want {
+			t.Errorf("jsonCode(%d, %q) = %q, want %q", tc.a.status, tc.a.code, got, tc.want)
+		}
+	}
+}
