@@ -37,7 +37,7 @@ type authenticated struct {
 // errBearerRefused for a bearer token that does not validate; another error
 // when the store or the provider cannot answer.
 func (h *Handler) authenticate(r *http.Request) (*authenticated, error) {
-	if h.cfg.Bearer.Enabled {
+	if h.opts.bearerEnabled {
 		if token, ok := bearerToken(r); ok {
 			return h.authenticateBearer(r, token)
 		}
@@ -73,7 +73,7 @@ func (h *Handler) authenticate(r *http.Request) (*authenticated, error) {
 // live applies the idle and absolute timeouts; an expired session is deleted.
 func (h *Handler) live(ctx context.Context, s *session.Session) bool {
 	now := h.now()
-	if now.Before(s.ExpiresAt) && now.Before(s.LastSeenAt.Add(h.cfg.Session.IdleTimeout)) {
+	if now.Before(s.ExpiresAt) && now.Before(s.LastSeenAt.Add(h.opts.idleTimeout)) {
 		return true
 	}
 	if err := h.store.Delete(ctx, s.ID); err != nil {
@@ -90,7 +90,7 @@ func (h *Handler) live(ctx context.Context, s *session.Session) bool {
 // refresh (see touchGuard).
 func (h *Handler) touch(ctx context.Context, s *session.Session) {
 	now := h.now()
-	if now.Sub(s.LastSeenAt) < min(touchInterval, h.cfg.Session.IdleTimeout/4) {
+	if now.Sub(s.LastSeenAt) < min(touchInterval, h.opts.idleTimeout/4) {
 		return
 	}
 	if !s.RefreshAt.IsZero() && !now.Before(s.RefreshAt.Add(-touchGuard)) {
@@ -105,7 +105,7 @@ func (h *Handler) touch(ctx context.Context, s *session.Session) {
 // sessionTTL is how long the store keeps s: until the idle timeout, but never
 // past the absolute timeout.
 func (h *Handler) sessionTTL(s *session.Session) time.Duration {
-	ttl := h.cfg.Session.IdleTimeout
+	ttl := h.opts.idleTimeout
 	if untilAbsolute := s.ExpiresAt.Sub(h.now()); untilAbsolute < ttl {
 		ttl = untilAbsolute
 	}

@@ -27,7 +27,7 @@ func bearerToken(r *http.Request) (string, bool) {
 // authenticateBearer validates a bearer JWT against the provider's keys and
 // turns its claims into a session that exists for this request only.
 func (h *Handler) authenticateBearer(r *http.Request, token string) (*authenticated, error) {
-	claims, err := h.oidc.VerifyBearer(r.Context(), token, h.cfg.Bearer.Audiences, h.cfg.Bearer.AllowedClientIDs)
+	claims, err := h.oidc.VerifyBearer(r.Context(), token, h.opts.bearerAudiences, h.opts.bearerClientIDs)
 	if errors.Is(err, oidcclient.ErrNotReady) {
 		return nil, err
 	}

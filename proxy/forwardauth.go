@@ -33,7 +33,7 @@ type originalRequest struct {
 // when gatehouse itself is the proxy nothing needs it but a script of the
 // application's origin that wants to lift it.
 func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
-	if !h.cfg.ForwardAuth.Enabled {
+	if !h.opts.forwardAuth {
 		return errNotFound
 	}
 	w.Header().Set("Cache-Control", "no-store")

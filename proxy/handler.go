@@ -31,9 +31,11 @@ const loginStateTTL = 10 * time.Minute
 
 // Handler serves gatehouse's main listener.
 type Handler struct {
+	opts settings
+	// cfg is read by rewrite alone (upstream.go); everything else reads opts.
 	cfg      *config.Config
-	store    session.Backend
-	oidc     *oidcclient.Client
+	store    sessionStore
+	oidc     provider
 	mapper   *identity.Mapper
 	asserter *identity.Asserter
 	logger   *zap.Logger
@@ -68,6 +70,12 @@ type paths struct {
 
 // New builds the handler. cfg must have passed config validation; m may be nil.
 func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *metrics.Metrics, logger *zap.Logger, opts ...Option) (*Handler, error) {
+	return newHandler(cfg, store, oidc, m, logger, opts...)
+}
+
+// newHandler is New on the proxy's own interfaces (seams.go): unit tests
+// pass fakes.
+func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metrics.Metrics, logger *zap.Logger, opts ...Option) (*Handler, error) {
 	upstreamURL, err := url.Parse(cfg.Upstream.URL)
 	if err != nil {
 		return nil, err // validated already; kept for safety
@@ -82,6 +90,7 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *
 		return nil, err
 	}
 	h := &Handler{
+		opts:     newSettings(cfg),
 		cfg:      cfg,
 		store:    store,
 		oidc:     oidc,

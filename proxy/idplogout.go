@@ -49,7 +49,7 @@ func (h *Handler) backchannelLogout(w http.ResponseWriter, r *http.Request) erro
 		h.rejectLogoutToken(w, r, rejectBody, errors.New("logout_token missing, empty or repeated"))
 		return nil
 	}
-	maxAge := h.cfg.OIDC.LogoutTokenMaxAge
+	maxAge := h.opts.logoutTokenMaxAge
 	lt, err := h.oidc.VerifyLogoutToken(r.Context(), values[0], maxAge)
 	if errors.Is(err, oidcclient.ErrNotReady) {
 		return err
@@ -68,7 +68,7 @@ func (h *Handler) backchannelLogout(w http.ResponseWriter, r *http.Request) erro
 	// taken as a lock so that a failed deletion can release it: the
 	// provider's retry must not be refused as a replay.
 	jtiKey := "logout-jti:" + hashToken(lt.Issuer+"\x00"+lt.JWTID)
-	claim, err := h.store.TryLock(r.Context(), jtiKey, maxAge+h.cfg.OIDC.ClockSkew)
+	claim, err := h.store.TryLock(r.Context(), jtiKey, maxAge+h.opts.clockSkew)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (h *Handler) frontchannelLogout(w http.ResponseWriter, r *http.Request) err
 		h.rejectFrontchannel(w, r, rejectNoSID)
 		return nil
 	}
-	if iss != h.cfg.OIDC.Issuer {
+	if iss != h.opts.issuer {
 		h.rejectFrontchannel(w, r, rejectIssuer)
 		return nil
 	}

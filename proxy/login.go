@@ -185,7 +185,7 @@ func loginFailed(logMsg string, err error, rd string) error {
 }
 
 func (h *Handler) startURL(rd string) string {
-	return h.cfg.PublicURL + h.paths.start + "?rd=" + url.QueryEscape(rd)
+	return h.opts.publicURL + h.paths.start + "?rd=" + url.QueryEscape(rd)
 }
 
 func randomToken() string {

@@ -43,7 +43,7 @@ func (h *Handler) origin(r *http.Request) requestOrigin {
 	if from == "" {
 		return originUnknown
 	}
-	if u, err := url.Parse(from); err == nil && strings.EqualFold(u.Scheme+"://"+u.Host, h.cfg.PublicURL) {
+	if u, err := url.Parse(from); err == nil && strings.EqualFold(u.Scheme+"://"+u.Host, h.opts.publicURL) {
 		return originSame
 	}
 	return originCross
@@ -151,7 +151,7 @@ func (h *Handler) endSessionURL(idToken, state string) string {
 	q := u.Query()
 	q.Set("id_token_hint", idToken)
 	q.Set("post_logout_redirect_uri", h.postLogoutRedirectURI())
-	q.Set("client_id", h.cfg.OIDC.ClientID)
+	q.Set("client_id", h.opts.clientID)
 	q.Set("state", state)
 	u.RawQuery = q.Encode()
 	return u.String()
@@ -161,11 +161,11 @@ func (h *Handler) endSessionURL(idToken, state string) string {
 // validation holds to the rule of rd; it is checked once more here, and never
 // taken from the request.
 func (h *Handler) postLogoutRedirectURI() string {
-	uri := h.cfg.OIDC.PostLogoutRedirectURI
+	uri := h.opts.postLogoutRedirectURI
 	if v := h.rd.Validate(uri); v == uri {
 		return uri
 	}
-	return h.cfg.PublicURL + "/"
+	return h.opts.publicURL + "/"
 }
 
 // confirmLogout asks before logging out on behalf of another site's link.

@@ -141,7 +141,7 @@ func (h *Handler) checkLoginLimit(r *http.Request) error {
 	if h.loginLimit == nil || (r.URL.Path != h.paths.start && r.URL.Path != h.paths.callback) {
 		return nil
 	}
-	addr, ok := clientAddr(r, requestStateFrom(r.Context()).trustedPeer, h.cfg.TrustedProxyPrefixes)
+	addr, ok := clientAddr(r, requestStateFrom(r.Context()).trustedPeer, h.opts.trustedProxies)
 	if !ok {
 		return nil
 	}

@@ -42,7 +42,7 @@ func (h *Handler) refreshAt(now, exp time.Time, hasRefreshToken bool) time.Time 
 	if !hasRefreshToken || exp.IsZero() {
 		return time.Time{}
 	}
-	margin := min(h.cfg.Session.RefreshBefore, exp.Sub(now)/2)
+	margin := min(h.opts.refreshBefore, exp.Sub(now)/2)
 	return exp.Add(-max(margin, 0))
 }
 

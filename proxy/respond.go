@@ -212,7 +212,7 @@ func (h *Handler) respond(w http.ResponseWriter, r *http.Request, err error, cou
 		w.WriteHeader(a.status)
 	case answerToLogin:
 		// public_url's own /start: the request URI is only its escaped rd.
-		target := h.cfg.PublicURL + h.paths.start + "?rd=" + url.QueryEscape(r.URL.RequestURI())
+		target := h.opts.publicURL + h.paths.start + "?rd=" + url.QueryEscape(r.URL.RequestURI())
 		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, target, a.status)
 	case answerJSON:
