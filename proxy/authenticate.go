@@ -7,16 +7,10 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/session"
 )
-
-// repeatLogEvery spaces messages that every request may repeat: during a store
-// outage every request fails the same way, and a client can send the same
-// ignored header at will; one line per request would flood the log.
-const repeatLogEvery = 10 * time.Second
 
 // touchInterval bounds how often the sliding idle timeout is written back:
 // steady-state requests read the session and write nothing. A short
@@ -35,8 +29,17 @@ type authenticated struct {
 // session cookie to a live session. It returns nil, nil when the request is
 // not logged in (no cookie, broken cookie, unknown or expired session);
 // errBearerRefused for a bearer token that does not validate; another error
-// when the store or the provider cannot answer.
+// when the store or the provider cannot answer. The user it finds is the
+// one the access log names (set here and nowhere else).
 func (h *Handler) authenticate(r *http.Request) (*authenticated, error) {
+	auth, err := h.resolve(r)
+	if auth != nil {
+		requestStateFrom(r.Context()).user = auth.session.Subject
+	}
+	return auth, err
+}
+
+func (h *Handler) resolve(r *http.Request) (*authenticated, error) {
 	if h.opts.bearerEnabled {
 		if token, ok := bearerToken(r); ok {
 			return h.authenticateBearer(r, token)
@@ -110,12 +113,4 @@ func (h *Handler) sessionTTL(s *session.Session) time.Duration {
 		ttl = untilAbsolute
 	}
 	return max(ttl, time.Second)
-}
-
-// newRepeatLogger samples logger: the first entry of each message per
-// repeatLogEvery is written, the rest are dropped.
-func newRepeatLogger(logger *zap.Logger) *zap.Logger {
-	return logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-		return zapcore.NewSamplerWithOptions(c, repeatLogEvery, 1, 0)
-	}))
 }

@@ -43,7 +43,6 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	}
 	if orig.known && h.policy.Public(orig.path) {
 		if auth := h.optionalIdentity(r, orig.path, true); auth != nil {
-			requestStateFrom(r.Context()).auth = auth
 			h.setIdentity(w.Header(), auth)
 		}
 		h.accepted(w, r)
@@ -57,7 +56,6 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 		h.forwardAuthLogin(w, r, orig)
 		return nil
 	}
-	requestStateFrom(r.Context()).auth = auth
 	if !h.allows(auth, orig.path, orig.known) {
 		return &errForbidden{auth: auth, path: orig.path, api: true}
 	}

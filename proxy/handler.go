@@ -1,18 +1,36 @@
-// Package proxy is gatehouse's request path. A request is routed (handler.go),
-// authenticated from its cookie or bearer token (authenticate.go, bearer.go),
-// authorized against the policy (authorize.go), and either proxied upstream
-// with identity headers (upstream.go, headers.go) or sent to log in
-// (unauthenticated.go, login.go). Logout is in logout.go, the provider's
-// back- and front-channel logout in idplogout.go; forward-auth for
-// nginx, Traefik and Envoy in forwardauth.go; the identity JSON in
-// userinfo.go.
+// Package proxy is gatehouse's request path and its /oauth2/* endpoints.
+//
+// Every request enters at ServeHTTP (handler.go, which also builds the
+// Handler), gets its request id, per-request logger and access line
+// (requestlog.go), passes the host and login-rate checks (hosts.go,
+// ratelimit.go), and is routed (route.go) to one handler of the form
+// func(w, r) error. A handler writes its answer when it succeeds and returns
+// an error otherwise; respond.go is the one place that turns an error
+// (errors.go, and the store's and provider's sentinels) into status, page or
+// JSON (pages.go), metric and log line.
+//
+// The request path, top to bottom (requestpath.go): route, then
+// authenticate from the cookie or bearer token (authenticate.go, cookies.go,
+// bearer.go, refresh.go), authorize against the policy (authorize.go),
+// admit upgrades (upgrade.go, upgradewatch.go), rewrite the headers
+// (upstream.go, headers.go, assertion.go) and proxy upstream (upstream.go,
+// response.go).
+//
+// The /oauth2/* endpoints, each in its own file: login.go and
+// callbackchecks.go (start, callback), newsession.go (the session a login
+// creates), logout.go, idplogout.go (the provider's back- and front-channel
+// logout), forwardauth.go (nginx, Traefik, Envoy), userinfo.go, and the
+// JWKS in assertion.go.
+//
+// The proxy's dependencies are interfaces it declares (seams.go), and what
+// it reads of the configuration is taken once into settings (settings.go),
+// so that unit tests run it on fakes (fakes_test.go).
 package proxy
 
 import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -136,88 +154,4 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 // the upstream sees the path the client sent.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	withRequestLog(h.accessLog, h.strip.trusts(r), w, r, h.route)
-}
-
-func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
-	serve, counts := h.endpoint(r)
-	if err := serve(w, r); err != nil {
-		h.respond(w, r, err, counts)
-	}
-}
-
-// endpoint picks the handler of r and the metric its failures count in.
-// The host and rate-limit checks come first: they refuse before anything
-// else runs.
-func (h *Handler) endpoint(r *http.Request) (handlerFunc, counter) {
-	if h.checksHost(r) && !h.hosts.allows(r.Host) {
-		return h.misdirected, countNothing
-	}
-	if err := h.checkLoginLimit(r); err != nil {
-		return func(http.ResponseWriter, *http.Request) error { return err }, countNothing
-	}
-	switch r.URL.Path {
-	case h.paths.start:
-		return h.start, countLogin
-	case h.paths.callback:
-		return h.callback, countLogin
-	case h.paths.logout:
-		return h.logout, countNothing
-	case h.paths.backchannel:
-		return h.backchannelLogout, countNothing
-	case h.paths.frontchannel:
-		return h.frontchannelLogout, countNothing
-	case h.paths.auth:
-		return h.forwardAuth, countNothing
-	case h.paths.userinfo:
-		return h.userinfo, countNothing
-	case h.paths.jwks:
-		return h.jwks, countNothing
-	}
-	if strings.HasPrefix(r.URL.Path, h.paths.auth+"/") {
-		return h.forwardAuth, countNothing // Envoy's ext_authz appends the original path
-	}
-	return h.proxy, countRequest
-}
-
-// errBadPathRequest refuses a path that policy could not judge safely.
-var errBadPathRequest = &errRequest{status: http.StatusBadRequest, title: "Bad request",
-	message: "The request path contains an encoded slash, a backslash, a \"#\", a control character " +
-		"or a dot segment with parameters (\"..;\")."}
-
-// proxy serves an application request: public paths go upstream as they are;
-// authenticated and allowed requests go upstream with the identity; the rest
-// are sent to log in or refused. Policy sees only the cleaned path.
-func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) error {
-	p, err := authz.CleanPath(authz.WirePath(r.URL))
-	if err != nil {
-		return errBadPathRequest
-	}
-	upgrade, err := h.admitUpgrade(r)
-	if err != nil {
-		return err
-	}
-	// An upgrade needs a session also on a public path: the connection it
-	// opens outlives this request's checks (upgrade.go).
-	if h.policy.Public(p) && !upgrade {
-		requestStateFrom(r.Context()).auth = h.optionalIdentity(r, p, true)
-		h.upstream.ServeHTTP(w, r)
-		return nil
-	}
-	auth, err := h.authenticate(r)
-	if err != nil {
-		return err
-	}
-	if auth == nil {
-		return errNotLoggedIn
-	}
-	requestStateFrom(r.Context()).auth = auth
-	if !h.policy.Allows(p, auth.session) {
-		return &errForbidden{auth: auth, path: r.URL.Path, uri: r.URL.RequestURI()}
-	}
-	if upgrade {
-		h.serveUpgrade(w, r, p, auth)
-		return nil
-	}
-	h.upstream.ServeHTTP(w, r)
-	return nil
 }

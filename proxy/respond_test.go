@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"testing"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/oidcclient"
@@ -112,5 +115,59 @@ func TestJSONCode(t *testing.T) {
 		if got := tc.a.jsonCode(); got != tc.want {
 			t.Errorf("jsonCode(%d, %q) = %q, want %q", tc.a.status, tc.a.code, got, tc.want)
 		}
+	}
+}
+
+// TestAnswerLogLines: respond's log line and the access line carry the
+// request id of the X-Request-Id header; the access line names the user
+// who authenticated, also when the policy refused them.
+func TestAnswerLogLines(t *testing.T) {
+	core, logs := observer.New(zap.DebugLevel)
+	u := newUnit(t, "GATEHOUSE_AUTHORIZATION_ALLOWED_GROUPS=admins")
+	u.h.logger, u.h.accessLog = zap.New(core), zap.New(core)
+	u.h.repeatLog = newRepeatLogger(u.h.logger)
+	_, bob := u.addSession(t, "bob", []string{"staff"})
+
+	w := u.do("GET", "/app", "Accept", api, "Cookie", bob)
+	id := w.Header().Get("X-Request-Id")
+	if w.Code != http.StatusForbidden || id == "" {
+		t.Fatalf("status %d, request id %q", w.Code, id)
+	}
+	denied := logs.FilterMessage("access denied by policy").All()
+	if len(denied) != 1 || denied[0].ContextMap()["request_id"] != id || denied[0].ContextMap()["user"] != "bob" {
+		t.Errorf("denial logged as %+v, want one line with request_id %s and user bob", denied, id)
+	}
+	access := logs.FilterMessage("request").All()
+	if len(access) != 1 || access[0].ContextMap()["user"] != "bob" || access[0].ContextMap()["status"] != int64(http.StatusForbidden) {
+		t.Errorf("access line %+v, want user bob, status 403", access)
+	}
+
+	u.h.store = failingStore{u.store}
+	w = u.do("GET", "/app", "Accept", api, "Cookie", bob)
+	outage := logs.FilterMessage("session store unavailable (logged at most every 10s)").All()
+	if len(outage) != 1 || outage[0].ContextMap()["request_id"] != w.Header().Get("X-Request-Id") {
+		t.Errorf("outage logged as %+v, want one line with the request id", outage)
+	}
+}
+
+// TestClientGoneIsNoOutage: a request whose client has hung up is answered
+// 499 for the access log and logged at debug, not as a store outage.
+func TestClientGoneIsNoOutage(t *testing.T) {
+	core, logs := observer.New(zap.DebugLevel)
+	u := newUnit(t)
+	u.h.logger, u.h.repeatLog = zap.New(core), newRepeatLogger(zap.New(core))
+	_, cookie := u.addSession(t, "alice", nil)
+	u.h.store = failingStore{u.store}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := httptest.NewRequestWithContext(ctx, "GET", "http://gate.test/app", nil)
+	r.Header.Set("Cookie", cookie)
+	w := httptest.NewRecorder()
+	u.h.ServeHTTP(w, r)
+	if w.Code != statusClientGone {
+		t.Errorf("status %d, want %d", w.Code, statusClientGone)
+	}
+	if n := logs.FilterLevelExact(zapcore.ErrorLevel).Len(); n != 0 {
+		t.Errorf("%d error lines for a client that left: %v", n, logs.All())
 	}
 }

@@ -38,7 +38,6 @@ func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request) error {
 		// JSON even for a browser: only scripts ask who is logged in.
 		return errNotLoggedInAPI
 	}
-	requestStateFrom(r.Context()).auth = auth
 	s := auth.session
 	groups := s.Groups
 	if groups == nil {
