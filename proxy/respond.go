@@ -16,10 +16,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/session"
 )
 
-// handlerFunc is an endpoint: it writes the answer when it succeeds and
-// returns an error for respond to answer otherwise.
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
-
 // counter says which metric an endpoint's failures count in: the protected
 // application's request outcomes, the login failures, or none.
 type counter uint8

@@ -7,42 +7,43 @@ import (
 
 // route runs the endpoint of r and answers its error (respond.go).
 func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
-	serve, counts := h.endpoint(r)
-	if err := serve(w, r); err != nil {
+	if counts, err := h.serve(w, r); err != nil {
 		h.respond(w, r, err, counts)
 	}
 }
 
-// endpoint picks the handler of r and the metric its failures count in.
-// The host and rate-limit checks come first: they refuse before anything
-// else runs.
-func (h *Handler) endpoint(r *http.Request) (handlerFunc, counter) {
+// serve runs the endpoint of r, a handler of the form func(w, r) error, and
+// says which metric its failure counts in. The host and rate-limit checks
+// come first: they refuse before anything else runs. Endpoints are called
+// directly: a method value (h.proxy) made per request would cost an
+// allocation.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (counter, error) {
 	if h.checksHost(r) && !h.hosts.allows(r.Host) {
-		return h.misdirected, countNothing
+		return countNothing, h.misdirected(w, r)
 	}
 	if err := h.checkLoginLimit(r); err != nil {
-		return func(http.ResponseWriter, *http.Request) error { return err }, countNothing
+		return countNothing, err
 	}
 	switch r.URL.Path {
 	case h.paths.start:
-		return h.start, countLogin
+		return countLogin, h.start(w, r)
 	case h.paths.callback:
-		return h.callback, countLogin
+		return countLogin, h.callback(w, r)
 	case h.paths.logout:
-		return h.logout, countNothing
+		return countNothing, h.logout(w, r)
 	case h.paths.backchannel:
-		return h.backchannelLogout, countNothing
+		return countNothing, h.backchannelLogout(w, r)
 	case h.paths.frontchannel:
-		return h.frontchannelLogout, countNothing
+		return countNothing, h.frontchannelLogout(w, r)
 	case h.paths.auth:
-		return h.forwardAuth, countNothing
+		return countNothing, h.forwardAuth(w, r)
 	case h.paths.userinfo:
-		return h.userinfo, countNothing
+		return countNothing, h.userinfo(w, r)
 	case h.paths.jwks:
-		return h.jwks, countNothing
+		return countNothing, h.jwks(w, r)
 	}
 	if strings.HasPrefix(r.URL.Path, h.paths.auth+"/") {
-		return h.forwardAuth, countNothing // Envoy's ext_authz appends the original path
+		return countNothing, h.forwardAuth(w, r) // Envoy's ext_authz appends the original path
 	}
-	return h.proxy, countRequest
+	return countRequest, h.proxy(w, r)
 }
