@@ -92,11 +92,11 @@ func (h *Handler) setIdentity(hdr http.Header, auth *authenticated) {
 
 // jwks serves the public keys that verify the assertion. HS256 secrets are
 // never in it.
-func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
+		return nil
 	}
 	body := h.asserter.JWKS()
 	hdr := w.Header()
@@ -104,7 +104,8 @@ func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Cache-Control", "public, max-age="+strconv.Itoa(jwksMaxAge))
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method == http.MethodHead {
-		return
+		return nil
 	}
 	_, _ = w.Write(body)
+	return nil
 }

@@ -7,16 +7,10 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/session"
 )
-
-// repeatLogEvery spaces messages that every request may repeat: during a store
-// outage every request fails the same way, and a client can send the same
-// ignored header at will; one line per request would flood the log.
-const repeatLogEvery = 10 * time.Second
 
 // touchInterval bounds how often the sliding idle timeout is written back:
 // steady-state requests read the session and write nothing. A short
@@ -35,9 +29,18 @@ type authenticated struct {
 // session cookie to a live session. It returns nil, nil when the request is
 // not logged in (no cookie, broken cookie, unknown or expired session);
 // errBearerRefused for a bearer token that does not validate; another error
-// when the store or the provider cannot answer.
+// when the store or the provider cannot answer. The user it finds is the
+// one the access log names (set here and nowhere else).
 func (h *Handler) authenticate(r *http.Request) (*authenticated, error) {
-	if h.cfg.Bearer.Enabled {
+	auth, err := h.resolve(r)
+	if auth != nil {
+		requestStateFrom(r.Context()).user = auth.session.Subject
+	}
+	return auth, err
+}
+
+func (h *Handler) resolve(r *http.Request) (*authenticated, error) {
+	if h.opts.bearerEnabled {
 		if token, ok := bearerToken(r); ok {
 			return h.authenticateBearer(r, token)
 		}
@@ -73,11 +76,11 @@ func (h *Handler) authenticate(r *http.Request) (*authenticated, error) {
 // live applies the idle and absolute timeouts; an expired session is deleted.
 func (h *Handler) live(ctx context.Context, s *session.Session) bool {
 	now := h.now()
-	if now.Before(s.ExpiresAt) && now.Before(s.LastSeenAt.Add(h.cfg.Session.IdleTimeout)) {
+	if now.Before(s.ExpiresAt) && now.Before(s.LastSeenAt.Add(h.opts.idleTimeout)) {
 		return true
 	}
 	if err := h.store.Delete(ctx, s.ID); err != nil {
-		h.logger.Warn("delete expired session", zap.String("session", session.HashID(s.ID)), zap.Error(err))
+		h.log(ctx).Warn("delete expired session", zap.String("session", session.HashID(s.ID)), zap.Error(err))
 	} else {
 		h.metrics.SessionDeleted(metrics.DeletedExpired)
 	}
@@ -90,7 +93,7 @@ func (h *Handler) live(ctx context.Context, s *session.Session) bool {
 // refresh (see touchGuard).
 func (h *Handler) touch(ctx context.Context, s *session.Session) {
 	now := h.now()
-	if now.Sub(s.LastSeenAt) < min(touchInterval, h.cfg.Session.IdleTimeout/4) {
+	if now.Sub(s.LastSeenAt) < min(touchInterval, h.opts.idleTimeout/4) {
 		return
 	}
 	if !s.RefreshAt.IsZero() && !now.Before(s.RefreshAt.Add(-touchGuard)) {
@@ -98,37 +101,16 @@ func (h *Handler) touch(ctx context.Context, s *session.Session) {
 	}
 	s.LastSeenAt = now
 	if err := h.store.Update(ctx, s, h.sessionTTL(s)); err != nil && !errors.Is(err, session.ErrNotFound) {
-		h.logger.Warn("extend session idle timeout", zap.String("session", session.HashID(s.ID)), zap.Error(err))
+		h.log(ctx).Warn("extend session idle timeout", zap.String("session", session.HashID(s.ID)), zap.Error(err))
 	}
 }
 
 // sessionTTL is how long the store keeps s: until the idle timeout, but never
 // past the absolute timeout.
 func (h *Handler) sessionTTL(s *session.Session) time.Duration {
-	ttl := h.cfg.Session.IdleTimeout
+	ttl := h.opts.idleTimeout
 	if untilAbsolute := s.ExpiresAt.Sub(h.now()); untilAbsolute < ttl {
 		ttl = untilAbsolute
 	}
 	return max(ttl, time.Second)
-}
-
-// storeUnavailable answers 503: the store could not say whether the request is
-// logged in, so it is neither let through nor sent to log in again (which
-// would loop).
-func (h *Handler) storeUnavailable(w http.ResponseWriter, r *http.Request, err error) {
-	h.logStoreOutage(r, err)
-	h.fail(w, r, http.StatusServiceUnavailable, "Service unavailable",
-		"The login service cannot reach its session store. Please try again in a moment.")
-}
-
-func (h *Handler) logStoreOutage(r *http.Request, err error) {
-	h.repeatLog.Error("session store unavailable (logged at most every 10s)", zap.String("path", r.URL.Path), zap.Error(err))
-}
-
-// newRepeatLogger samples logger: the first entry of each message per
-// repeatLogEvery is written, the rest are dropped.
-func newRepeatLogger(logger *zap.Logger) *zap.Logger {
-	return logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-		return zapcore.NewSamplerWithOptions(c, repeatLogEvery, 1, 0)
-	}))
 }

@@ -27,19 +27,18 @@ func bearerToken(r *http.Request) (string, bool) {
 // authenticateBearer validates a bearer JWT against the provider's keys and
 // turns its claims into a session that exists for this request only.
 func (h *Handler) authenticateBearer(r *http.Request, token string) (*authenticated, error) {
-	claims, err := h.oidc.VerifyBearer(r.Context(), token, h.cfg.Bearer.Audiences, h.cfg.Bearer.AllowedClientIDs)
+	claims, err := h.oidc.VerifyBearer(r.Context(), token, h.opts.bearerAudiences, h.opts.bearerClientIDs)
 	if errors.Is(err, oidcclient.ErrNotReady) {
 		return nil, err
 	}
 	if err != nil {
 		// The error names the failed check, never the token.
-		h.logger.Info("bearer token refused", zap.Error(err),
-			zap.String("request_id", requestStateFrom(r.Context()).id))
+		h.log(r.Context()).Info("bearer token refused", zap.Error(err))
 		return nil, errBearerRefused
 	}
 	s, err := h.sessionFromClaims(claims)
 	if err != nil {
-		h.logger.Info("bearer token refused", zap.Error(err))
+		h.log(r.Context()).Info("bearer token refused", zap.Error(err))
 		return nil, errBearerRefused
 	}
 	if exp, ok := claims["exp"].(float64); ok {
@@ -47,7 +46,7 @@ func (h *Handler) authenticateBearer(r *http.Request, token string) (*authentica
 	}
 	if err := h.checkIdentitySize(s); err != nil {
 		// Refused like at login: headers and assertion could not state it.
-		h.logger.Info("bearer token refused", zap.Error(err))
+		h.log(r.Context()).Info("bearer token refused", zap.Error(err))
 		return nil, errBearerRefused
 	}
 	return &authenticated{session: s, bearer: token}, nil

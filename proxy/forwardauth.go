@@ -32,47 +32,43 @@ type originalRequest struct {
 // its 202 carries the signed assertion, a credential the upstream accepts, and
 // when gatehouse itself is the proxy nothing needs it but a script of the
 // application's origin that wants to lift it.
-func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) {
-	if !h.cfg.ForwardAuth.Enabled {
-		h.fail(w, r, http.StatusNotFound, "Not found", "There is no such page.")
-		return
+func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
+	if !h.opts.forwardAuth {
+		return errNotFound
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	orig, err := h.originalRequest(r)
 	if err != nil {
-		h.logger.Info("forward-auth refused an ambiguous original path",
-			zap.String("request_id", requestStateFrom(r.Context()).id))
-		writeJSONError(w, http.StatusForbidden, "forbidden", "ambiguous request path")
-		return
+		return errAmbiguousOriginal
 	}
 	if orig.known && h.policy.Public(orig.path) {
 		if auth := h.optionalIdentity(r, orig.path, true); auth != nil {
-			requestStateFrom(r.Context()).auth = auth
 			h.setIdentity(w.Header(), auth)
 		}
 		h.accepted(w, r)
-		return
+		return nil
 	}
 	auth, err := h.authenticate(r)
 	if err != nil {
-		h.authFailed(w, r, err)
-		return
+		return err
 	}
 	if auth == nil {
 		h.forwardAuthLogin(w, r, orig)
-		return
+		return nil
 	}
 	if !h.allows(auth, orig.path, orig.known) {
-		requestStateFrom(r.Context()).auth = auth
-		h.logger.Info("access denied by policy", zap.String("user", auth.session.Subject),
-			zap.String("original_path", orig.path), zap.String("request_id", requestStateFrom(r.Context()).id))
-		writeJSONError(w, http.StatusForbidden, "forbidden", "access denied by policy")
-		return
+		return &errForbidden{auth: auth, path: orig.path, api: true}
 	}
-	requestStateFrom(r.Context()).auth = auth
 	h.setIdentity(w.Header(), auth)
 	h.accepted(w, r)
+	return nil
 }
+
+var (
+	errNotFound          = &errRequest{status: http.StatusNotFound, title: "Not found", message: "There is no such page."}
+	errAmbiguousOriginal = &errRequest{status: http.StatusForbidden, code: "forbidden", message: "ambiguous request path",
+		reason: "forward-auth refused an ambiguous original path"}
+)
 
 // accepted writes the 202. Every identity header is present, empty when the
 // user has no such claim (or on a public path without login): proxies that

@@ -1,19 +1,36 @@
-// Package proxy is gatehouse's request path. A request is routed (handler.go),
-// authenticated from its cookie or bearer token (authenticate.go, bearer.go),
-// authorized against the policy (authorize.go), and either proxied upstream
-// with identity headers (upstream.go, headers.go) or sent to log in
-// (unauthenticated.go, login.go). Logout is in logout.go, the provider's
-// back- and front-channel logout in idplogout.go; forward-auth for
-// nginx, Traefik and Envoy in forwardauth.go; the identity JSON in
-// userinfo.go.
+// Package proxy is gatehouse's request path and its /oauth2/* endpoints.
+//
+// Every request enters at ServeHTTP (handler.go, which also builds the
+// Handler), gets its request id, per-request logger and access line
+// (requestlog.go), passes the host and login-rate checks (hosts.go,
+// ratelimit.go), and is routed (route.go) to one handler of the form
+// func(w, r) error. A handler writes its answer when it succeeds and returns
+// an error otherwise; respond.go is the one place that turns an error
+// (errors.go, and the store's and provider's sentinels) into status, page or
+// JSON (pages.go), metric and log line.
+//
+// The request path, top to bottom (requestpath.go): route, then
+// authenticate from the cookie or bearer token (authenticate.go, cookies.go,
+// bearer.go, refresh.go), authorize against the policy (authorize.go),
+// admit upgrades (upgrade.go, upgradewatch.go), rewrite the headers
+// (upstream.go, headers.go, assertion.go) and proxy upstream (upstream.go,
+// response.go).
+//
+// The /oauth2/* endpoints, each in its own file: login.go and
+// callbackchecks.go (start, callback), newsession.go (the session a login
+// creates), logout.go, idplogout.go (the provider's back- and front-channel
+// logout), forwardauth.go (nginx, Traefik, Envoy), userinfo.go, and the
+// JWKS in assertion.go.
+//
+// The proxy's dependencies are interfaces it declares (seams.go), and what
+// it reads of the configuration is taken once into settings (settings.go),
+// so that unit tests run it on fakes (fakes_test.go).
 package proxy
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -32,9 +49,11 @@ const loginStateTTL = 10 * time.Minute
 
 // Handler serves gatehouse's main listener.
 type Handler struct {
+	opts settings
+	// cfg is read by rewrite alone (upstream.go); everything else reads opts.
 	cfg      *config.Config
-	store    session.Backend
-	oidc     *oidcclient.Client
+	store    sessionStore
+	oidc     provider
 	mapper   *identity.Mapper
 	asserter *identity.Asserter
 	logger   *zap.Logger
@@ -69,6 +88,12 @@ type paths struct {
 
 // New builds the handler. cfg must have passed config validation; m may be nil.
 func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *metrics.Metrics, logger *zap.Logger, opts ...Option) (*Handler, error) {
+	return newHandler(cfg, store, oidc, m, logger, opts...)
+}
+
+// newHandler is New on the proxy's own interfaces (seams.go): unit tests
+// pass fakes.
+func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metrics.Metrics, logger *zap.Logger, opts ...Option) (*Handler, error) {
 	upstreamURL, err := url.Parse(cfg.Upstream.URL)
 	if err != nil {
 		return nil, err // validated already; kept for safety
@@ -83,6 +108,7 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *
 		return nil, err
 	}
 	h := &Handler{
+		opts:     newSettings(cfg),
 		cfg:      cfg,
 		store:    store,
 		oidc:     oidc,
@@ -128,88 +154,4 @@ func New(cfg *config.Config, store session.Backend, oidc *oidcclient.Client, m *
 // the upstream sees the path the client sent.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	withRequestLog(h.accessLog, h.strip.trusts(r), w, r, h.route)
-}
-
-func (h *Handler) route(w http.ResponseWriter, r *http.Request) {
-	if h.checksHost(r) && !h.hosts.allows(r.Host) {
-		h.misdirected(w, r)
-		return
-	}
-	if h.loginLimited(w, r) {
-		return
-	}
-	switch r.URL.Path {
-	case h.paths.start:
-		h.start(w, r)
-	case h.paths.callback:
-		h.callback(w, r)
-	case h.paths.logout:
-		h.logout(w, r)
-	case h.paths.backchannel:
-		h.backchannelLogout(w, r)
-	case h.paths.frontchannel:
-		h.frontchannelLogout(w, r)
-	case h.paths.auth:
-		h.forwardAuth(w, r)
-	case h.paths.userinfo:
-		h.userinfo(w, r)
-	case h.paths.jwks:
-		h.jwks(w, r)
-	default:
-		if strings.HasPrefix(r.URL.Path, h.paths.auth+"/") {
-			h.forwardAuth(w, r) // Envoy's ext_authz appends the original path
-			return
-		}
-		h.proxy(w, r)
-	}
-}
-
-// proxy serves an application request: public paths go upstream as they are;
-// authenticated and allowed requests go upstream with the identity; the rest
-// are sent to log in or refused. Policy sees only the cleaned path.
-func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) {
-	p, err := authz.CleanPath(authz.WirePath(r.URL))
-	if err != nil {
-		h.fail(w, r, http.StatusBadRequest, "Bad request",
-			"The request path contains an encoded slash, a backslash, a \"#\", a control character "+
-				"or a dot segment with parameters (\"..;\").")
-		return
-	}
-	upgrade, ok := h.admitUpgrade(w, r)
-	if !ok {
-		return
-	}
-	// An upgrade needs a session also on a public path: the connection it
-	// opens outlives this request's checks (upgrade.go).
-	if h.policy.Public(p) && !upgrade {
-		requestStateFrom(r.Context()).auth = h.optionalIdentity(r, p, true)
-		h.upstream.ServeHTTP(w, r)
-		return
-	}
-	auth, err := h.authenticate(r)
-	if errors.Is(err, errProviderUnavailable) {
-		h.metrics.Request(metrics.OutcomeProviderUnavailable)
-		h.providerUnavailable(w, r, err)
-		return
-	}
-	if err != nil {
-		h.metrics.Request(authFailureOutcome(err))
-		h.authFailed(w, r, err)
-		return
-	}
-	if auth == nil {
-		h.unauthenticated(w, r)
-		return
-	}
-	if !h.policy.Allows(p, auth.session) {
-		h.metrics.Request(metrics.OutcomeForbidden)
-		h.forbidden(w, r, auth)
-		return
-	}
-	requestStateFrom(r.Context()).auth = auth
-	if upgrade {
-		h.serveUpgrade(w, r, p, auth)
-		return
-	}
-	h.upstream.ServeHTTP(w, r)
 }

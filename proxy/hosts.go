@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // hostGuard knows the hosts of server.allowed_hosts. Applications build
@@ -73,9 +74,9 @@ func (h *Handler) checksHost(r *http.Request) bool {
 
 // misdirected answers 421 Misdirected Request: this server does not serve
 // the host the request names. Nothing reaches the upstream.
-func (h *Handler) misdirected(w http.ResponseWriter, r *http.Request) {
-	h.repeatLog.Warn("request for a host not in server.allowed_hosts refused with 421 (logged at most every 10s)",
-		zap.String("host", r.Host), zap.String("request_id", requestStateFrom(r.Context()).id))
-	h.fail(w, r, http.StatusMisdirectedRequest, "Misdirected request",
-		"This server does not answer for that host name.")
+func (h *Handler) misdirected(_ http.ResponseWriter, r *http.Request) error {
+	return &errRequest{status: http.StatusMisdirectedRequest, title: "Misdirected request",
+		message: "This server does not answer for that host name.",
+		reason:  "request for a host not in server.allowed_hosts refused with 421 (logged at most every 10s)",
+		level:   zapcore.WarnLevel, repeat: true, fields: []zap.Field{zap.String("host", r.Host)}}
 }

@@ -34,27 +34,25 @@ const (
 // {"error":"invalid_request"} for any token that does not validate; 503 when
 // the store or the provider's discovery is unavailable (the provider may
 // retry).
-func (h *Handler) backchannelLogout(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) backchannelLogout(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST")
-		writeJSONError(w, http.StatusMethodNotAllowed, "invalid_request", "POST a logout_token")
-		return
+		return &errRequest{status: http.StatusMethodNotAllowed, code: "invalid_request", message: "POST a logout_token",
+			header: [2]string{"Allow", "POST"}}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, logoutTokenLimit)
 	if err := r.ParseForm(); err != nil {
 		h.rejectLogoutToken(w, r, rejectBody, err)
-		return
+		return nil
 	}
 	values := r.PostForm["logout_token"]
 	if len(values) != 1 || values[0] == "" {
 		h.rejectLogoutToken(w, r, rejectBody, errors.New("logout_token missing, empty or repeated"))
-		return
+		return nil
 	}
-	maxAge := h.cfg.OIDC.LogoutTokenMaxAge
+	maxAge := h.opts.logoutTokenMaxAge
 	lt, err := h.oidc.VerifyLogoutToken(r.Context(), values[0], maxAge)
 	if errors.Is(err, oidcclient.ErrNotReady) {
-		h.providerUnavailable(w, r, err)
-		return
+		return err
 	}
 	if err != nil {
 		reason := oidcclient.LogoutReasonMalformed
@@ -62,7 +60,7 @@ func (h *Handler) backchannelLogout(w http.ResponseWriter, r *http.Request) {
 			reason = lte.Reason
 		}
 		h.rejectLogoutToken(w, r, reason, err)
-		return
+		return nil
 	}
 
 	// The jti is remembered for as long as a token with it can pass the
@@ -70,32 +68,30 @@ func (h *Handler) backchannelLogout(w http.ResponseWriter, r *http.Request) {
 	// taken as a lock so that a failed deletion can release it: the
 	// provider's retry must not be refused as a replay.
 	jtiKey := "logout-jti:" + hashToken(lt.Issuer+"\x00"+lt.JWTID)
-	claim, err := h.store.TryLock(r.Context(), jtiKey, maxAge+h.cfg.OIDC.ClockSkew)
+	claim, err := h.store.TryLock(r.Context(), jtiKey, maxAge+h.opts.clockSkew)
 	if err != nil {
-		h.storeUnavailable(w, r, err)
-		return
+		return err
 	}
 	if claim == "" {
 		h.rejectLogoutToken(w, r, rejectReplayed, errors.New("jti already used"))
-		return
+		return nil
 	}
 	ended, err := h.endProviderSessions(r.Context(), lt.Subject, lt.SessionID)
 	if err != nil {
 		unlockCtx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), refreshTimeout)
 		if uerr := h.store.Unlock(unlockCtx, jtiKey, claim); uerr != nil {
-			h.logger.Warn("release logout token jti after a failed deletion", zap.Error(uerr))
+			h.log(r.Context()).Warn("release logout token jti after a failed deletion", zap.Error(uerr))
 		}
 		cancel()
-		h.storeUnavailable(w, r, err)
-		return
+		return err
 	}
 	h.endUpgrades(ended...)
 	h.metrics.Logout(metrics.LogoutBackChannel, len(ended))
-	h.logger.Info("logout", zap.String("kind", string(metrics.LogoutBackChannel)), zap.String("user", lt.Subject),
-		zap.String("idp_session", hashedSID(lt.SessionID)), zap.Int("sessions", len(ended)),
-		zap.String("request_id", requestStateFrom(r.Context()).id))
+	h.log(r.Context()).Info("logout", zap.String("kind", string(metrics.LogoutBackChannel)), zap.String("user", lt.Subject),
+		zap.String("idp_session", hashedSID(lt.SessionID)), zap.Int("sessions", len(ended)))
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
+	return nil
 }
 
 // endProviderSessions deletes the sessions a logout names: those of the
@@ -129,8 +125,7 @@ func (h *Handler) endProviderSessions(ctx context.Context, sub, sid string) ([]s
 // rejectLogoutToken answers 400 and logs why, never the token.
 func (h *Handler) rejectLogoutToken(w http.ResponseWriter, r *http.Request, reason string, err error) {
 	h.metrics.LogoutRejected(metrics.LogoutBackChannel, reason)
-	h.logger.Warn("back-channel logout token rejected", zap.String("reason", reason), zap.Error(err),
-		zap.String("request_id", requestStateFrom(r.Context()).id))
+	h.log(r.Context()).Warn("back-channel logout token rejected", zap.String("reason", reason), zap.Error(err))
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusBadRequest)
@@ -145,39 +140,40 @@ func (h *Handler) rejectLogoutToken(w http.ResponseWriter, r *http.Request, reas
 // gatehouse never reveals, and that iss must be the provider's. Without sid
 // nothing is deleted (register the client with
 // frontchannel_logout_session_required).
-func (h *Handler) frontchannelLogout(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) frontchannelLogout(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET")
 		h.frontchannelPage(w, http.StatusMethodNotAllowed)
-		return
+		return nil
 	}
 	q := r.URL.Query()
 	sid, iss := q.Get("sid"), q.Get("iss")
 	if sid == "" {
 		h.rejectFrontchannel(w, r, rejectNoSID)
-		return
+		return nil
 	}
-	if iss != h.cfg.OIDC.Issuer {
+	if iss != h.opts.issuer {
 		h.rejectFrontchannel(w, r, rejectIssuer)
-		return
+		return nil
 	}
 	ended, err := h.store.DeleteByIDPSession(r.Context(), sid)
 	if err != nil {
-		h.logStoreOutage(r, err)
+		// The iframe gets its own empty page; the log line is respond's.
+		h.logAnswer(r, classify(err, false, r.Context().Err() != nil))
 		h.frontchannelPage(w, http.StatusServiceUnavailable)
-		return
+		return nil
 	}
 	h.endUpgrades(ended...)
 	h.metrics.Logout(metrics.LogoutFrontChannel, len(ended))
-	h.logger.Info("logout", zap.String("kind", string(metrics.LogoutFrontChannel)), zap.String("idp_session", hashedSID(sid)),
-		zap.Int("sessions", len(ended)), zap.String("request_id", requestStateFrom(r.Context()).id))
+	h.log(r.Context()).Info("logout", zap.String("kind", string(metrics.LogoutFrontChannel)), zap.String("idp_session", hashedSID(sid)),
+		zap.Int("sessions", len(ended)))
 	h.frontchannelPage(w, http.StatusOK)
+	return nil
 }
 
 func (h *Handler) rejectFrontchannel(w http.ResponseWriter, r *http.Request, reason string) {
 	h.metrics.LogoutRejected(metrics.LogoutFrontChannel, reason)
-	h.logger.Warn("front-channel logout rejected", zap.String("reason", reason),
-		zap.String("request_id", requestStateFrom(r.Context()).id))
+	h.log(r.Context()).Warn("front-channel logout rejected", zap.String("reason", reason))
 	h.frontchannelPage(w, http.StatusBadRequest)
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -23,16 +24,13 @@ import (
 // of this attempt's own. While the store is unreachable it answers 503 at
 // once: the callback could not create the session, and the user would have
 // signed in at the provider for nothing.
-func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) start(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		h.fail(w, r, http.StatusMethodNotAllowed, "Method not allowed", "Use GET to start a login.")
-		return
+		return &errRequest{status: http.StatusMethodNotAllowed, title: "Method not allowed",
+			message: "Use GET to start a login.", header: [2]string{"Allow", "GET, HEAD"}}
 	}
 	if err := h.store.Ping(r.Context()); err != nil {
-		h.metrics.LoginFailed(metrics.LoginStoreUnavailable)
-		h.storeUnavailable(w, r, err)
-		return
+		return err
 	}
 	ls := loginState{
 		State:    randomToken(),
@@ -42,147 +40,123 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) {
 	}
 	authURL, err := h.oidc.AuthURL(ls.State, ls.Nonce, ls.Verifier)
 	if err != nil {
-		h.metrics.LoginFailed(metrics.LoginProviderUnavailable)
-		h.providerUnavailable(w, r, err)
-		return
+		return err
 	}
 	h.cookies.expireOldLogins(w, r)
 	if err := h.cookies.setLogin(w, ls); err != nil {
-		h.logger.Error("set login cookie", zap.Error(err))
-		h.metrics.LoginFailed(metrics.LoginInternalError)
-		h.fail(w, r, http.StatusInternalServerError, "Login failed", "Could not start the login.")
-		return
+		return &errInternal{title: "Login failed", message: "Could not start the login.", err: fmt.Errorf("set login cookie: %w", err)}
 	}
 	h.metrics.LoginStarted()
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, authURL, http.StatusFound)
+	return nil
 }
 
 // callback finishes a login: it checks that this browser started the attempt,
 // that the state is used once, redeems the code, and creates a new session.
-func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) callback(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", "GET")
-		h.fail(w, r, http.StatusMethodNotAllowed, "Method not allowed", "The login callback accepts GET only.")
-		return
+		return &errRequest{status: http.StatusMethodNotAllowed, title: "Method not allowed",
+			message: "The login callback accepts GET only.", header: [2]string{"Allow", "GET"}}
 	}
 	q := r.URL.Query()
 	states := q["state"]
 	if len(states) != 1 || states[0] == "" {
-		h.loginRejected(w, r, http.StatusBadRequest, "missing or repeated state")
-		return
+		return loginRejected("missing or repeated state")
 	}
 	state := states[0]
 	ls, ok := h.cookies.login(r, state)
 	if !ok || subtle.ConstantTimeCompare([]byte(ls.State), []byte(state)) != 1 {
-		h.loginRejected(w, r, http.StatusBadRequest, "unknown state, or the login was started in another browser or has expired")
-		return
+		return loginRejected("unknown state, or the login was started in another browser or has expired")
 	}
 	h.cookies.clearLogin(w, state)
 	if _, ok := h.cookies.signedOut(r); ok {
 		h.cookies.clearSignedOut(w) // a new login supersedes the last logout
 	}
 	// RFC 9207 also covers error responses: a forged one is not shown either.
-	if !h.responseIssuerOK(w, r, q, ls.RD) {
-		return
+	if err := h.checkResponseIssuer(q, ls.RD); err != nil {
+		return err
 	}
-
 	if errs := q["error"]; len(errs) > 0 {
-		h.providerError(w, r, errs[0], ls.RD)
-		return
+		return providerError(errs[0], ls.RD)
 	}
 	codes := q["code"]
 	if len(codes) != 1 || codes[0] == "" {
-		h.loginRejected(w, r, http.StatusBadRequest, "missing or repeated code")
-		return
+		return loginRejected("missing or repeated code")
 	}
 
 	first, err := h.store.Claim(r.Context(), "login:"+hashToken(state), loginStateTTL)
 	if err != nil {
-		h.metrics.LoginFailed(metrics.LoginStoreUnavailable)
-		h.storeUnavailable(w, r, err)
-		return
+		return err
 	}
 	if !first {
-		h.loginRejected(w, r, http.StatusBadRequest, "this login response was already used")
-		return
+		return loginRejected("this login response was already used")
 	}
 
 	res, err := h.oidc.Exchange(r.Context(), codes[0], ls.Verifier, ls.Nonce)
 	if errors.Is(err, oidcclient.ErrNotReady) {
-		h.metrics.LoginFailed(metrics.LoginProviderUnavailable)
-		h.providerUnavailable(w, r, err)
-		return
+		return err
 	}
 	if err != nil {
 		// The error may quote the provider's answer, never our code or tokens.
-		h.logger.Warn("login rejected: code exchange or token validation failed", zap.Error(err))
-		h.loginFailedPage(w, r, http.StatusBadRequest, ls.RD)
-		return
+		return loginFailed("login rejected: code exchange or token validation failed", err, ls.RD)
 	}
 
 	s, err := h.newSession(res)
 	if errors.Is(err, identity.ErrIdentityTooLarge) {
-		h.identityTooLarge(w, r, err, ls.RD)
-		return
+		return identityTooLarge(err, ls.RD)
 	}
 	if err != nil {
-		h.logger.Warn("login rejected", zap.Error(err))
-		h.loginFailedPage(w, r, http.StatusBadRequest, ls.RD)
-		return
+		return loginFailed("login rejected", err, ls.RD)
 	}
+	return h.completeLogin(w, r, s, res, ls.RD)
+}
+
+// completeLogin stores the new session, replaces the browser's old ones and
+// sends it on to rd.
+func (h *Handler) completeLogin(w http.ResponseWriter, r *http.Request, s *session.Session, res *oidcclient.Result, rd string) error {
 	key := session.NewKey()
+	var err error
 	if s.Sealed, err = session.Seal(key, s.ID, session.Tokens{
 		IDToken: res.IDToken, AccessToken: res.AccessToken, RefreshToken: res.RefreshToken,
 	}); err != nil {
-		h.logger.Error("seal session tokens", zap.Error(err))
-		h.metrics.LoginFailed(metrics.LoginInternalError)
-		h.fail(w, r, http.StatusInternalServerError, "Login failed", "Could not create the session.")
-		return
+		return &errInternal{title: "Login failed", message: "Could not create the session.", err: fmt.Errorf("seal session tokens: %w", err)}
 	}
 	if err := h.store.Save(r.Context(), s, h.sessionTTL(s)); err != nil {
-		h.metrics.LoginFailed(metrics.LoginStoreUnavailable)
-		h.storeUnavailable(w, r, err)
-		return
+		return err
 	}
 	h.metrics.SessionCreated()
 	// A login replaces whatever session this browser had (no fixation, no leftovers).
 	for _, old := range h.cookies.sessionRefs(nil, r) {
 		if err := h.store.Delete(r.Context(), old.ID); err != nil {
-			h.logger.Warn("delete replaced session", zap.String("session", session.HashID(old.ID)), zap.Error(err))
+			h.log(r.Context()).Warn("delete replaced session", zap.String("session", session.HashID(old.ID)), zap.Error(err))
 		} else {
 			h.metrics.SessionDeleted(metrics.DeletedReplaced)
 		}
 	}
 	if err := h.cookies.setSession(w, sessionRef{ID: s.ID, Key: key}); err != nil {
-		h.logger.Error("set session cookie", zap.Error(err))
-		h.metrics.LoginFailed(metrics.LoginInternalError)
-		h.fail(w, r, http.StatusInternalServerError, "Login failed", "Could not create the session.")
-		return
+		return &errInternal{title: "Login failed", message: "Could not create the session.", err: fmt.Errorf("set session cookie: %w", err)}
 	}
-	h.logger.Info("login completed", zap.String("user", s.Subject), zap.String("session", session.HashID(s.ID)),
-		zap.String("request_id", requestStateFrom(r.Context()).id))
+	h.log(r.Context()).Info("login completed", zap.String("user", s.Subject), zap.String("session", session.HashID(s.ID)))
 	h.metrics.LoginCompleted()
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, ls.RD, http.StatusFound)
+	http.Redirect(w, r, rd, http.StatusFound)
+	return nil
 }
 
-func (h *Handler) loginRejected(w http.ResponseWriter, r *http.Request, status int, reason string) {
-	h.metrics.LoginFailed(metrics.LoginInvalidCallback)
-	h.logger.Info("login callback rejected", zap.String("reason", reason),
-		zap.String("request_id", requestStateFrom(r.Context()).id))
-	renderPage(w, r, page{
-		Status:   status,
-		Title:    "Login could not be completed",
-		Message:  "This login link is invalid or has expired (" + reason + ").",
-		Link:     h.startURL("/"),
-		LinkText: "Sign in again",
-	})
+// loginRejected: the callback does not belong to a login this browser
+// started (or was used already).
+func loginRejected(reason string) error {
+	return &errLogin{failure: metrics.LoginInvalidCallback, status: http.StatusBadRequest,
+		title:   "Login could not be completed",
+		message: "This login link is invalid or has expired (" + reason + ").",
+		rd:      "/", linkText: "Sign in again",
+		logMsg: "login callback rejected", fields: []zap.Field{zap.String("reason", reason)}}
 }
 
 // providerError shows the provider's refusal (e.g. the user denied consent)
 // with a way to try again. Only known error codes are echoed.
-func (h *Handler) providerError(w http.ResponseWriter, r *http.Request, code, rd string) {
+func providerError(code, rd string) error {
 	status := http.StatusBadRequest
 	message := "The identity provider reported an error and did not sign you in."
 	switch code {
@@ -198,38 +172,20 @@ func (h *Handler) providerError(w http.ResponseWriter, r *http.Request, code, rd
 	default:
 		code = "other"
 	}
-	h.logger.Info("login failed at the provider", zap.String("error", code))
-	h.metrics.LoginFailed(metrics.LoginProviderError)
-	renderPage(w, r, page{
-		Status: status, Title: "Sign-in failed", Message: message,
-		Link: h.startURL(rd), LinkText: "Try again",
-	})
+	return &errLogin{failure: metrics.LoginProviderError, status: status, title: "Sign-in failed", message: message,
+		rd: rd, logMsg: "login failed at the provider", fields: []zap.Field{zap.String("error", code)}}
 }
 
-func (h *Handler) loginFailedPage(w http.ResponseWriter, r *http.Request, status int, rd string) {
-	h.metrics.LoginFailed(metrics.LoginExchangeFailed)
-	renderPage(w, r, page{
-		Status: status, Title: "Sign-in failed",
-		Message: "The identity provider's answer could not be verified, so you were not signed in.",
-		Link:    h.startURL(rd), LinkText: "Try again",
-	})
-}
-
-func (h *Handler) providerUnavailable(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, oidcclient.ErrIssuerMismatch) {
-		// Waiting does not help here; the user should not be told it will.
-		h.logger.Error("identity provider discovery names another issuer; fix oidc.issuer", zap.Error(err))
-		h.fail(w, r, http.StatusServiceUnavailable, "Sign-in is misconfigured",
-			"Signing in is not possible because gatehouse's configuration does not match the identity provider. The administrator can find the details in gatehouse's log.")
-		return
-	}
-	h.logger.Warn("identity provider unavailable", zap.Error(err))
-	h.fail(w, r, http.StatusServiceUnavailable, "Sign-in unavailable",
-		"The identity provider cannot be reached right now. Please try again in a moment.")
+// loginFailed: the provider's answer could not be verified. err may quote
+// the provider's answer, never our code or tokens.
+func loginFailed(logMsg string, err error, rd string) error {
+	return &errLogin{failure: metrics.LoginExchangeFailed, status: http.StatusBadRequest, title: "Sign-in failed",
+		message: "The identity provider's answer could not be verified, so you were not signed in.",
+		rd:      rd, logMsg: logMsg, err: err}
 }
 
 func (h *Handler) startURL(rd string) string {
-	return h.cfg.PublicURL + h.paths.start + "?rd=" + url.QueryEscape(rd)
+	return h.opts.publicURL + h.paths.start + "?rd=" + url.QueryEscape(rd)
 }
 
 func randomToken() string {

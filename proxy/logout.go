@@ -43,7 +43,7 @@ func (h *Handler) origin(r *http.Request) requestOrigin {
 	if from == "" {
 		return originUnknown
 	}
-	if u, err := url.Parse(from); err == nil && strings.EqualFold(u.Scheme+"://"+u.Host, h.cfg.PublicURL) {
+	if u, err := url.Parse(from); err == nil && strings.EqualFold(u.Scheme+"://"+u.Host, h.opts.publicURL) {
 		return originSame
 	}
 	return originCross
@@ -57,36 +57,32 @@ func (h *Handler) origin(r *http.Request) requestOrigin {
 // a confirmation page whose button POSTs here, so a "Log out" link in the
 // application keeps working while another site cannot log users out; a
 // cross-site POST is refused.
-func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		h.fail(w, r, http.StatusMethodNotAllowed, "Method not allowed", "Use GET or POST to log out.")
-		return
+		return &errRequest{status: http.StatusMethodNotAllowed, title: "Method not allowed",
+			message: "Use GET or POST to log out.", header: [2]string{"Allow", "GET, POST"}}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, logoutFormLimit)
 	if err := r.ParseForm(); err != nil {
-		h.fail(w, r, http.StatusBadRequest, "Bad request", "The logout request could not be read.")
-		return
+		return &errRequest{status: http.StatusBadRequest, title: "Bad request", message: "The logout request could not be read."}
 	}
 	rd := r.Form.Get("rd")
 	origin := h.origin(r)
 	if r.Method == http.MethodPost && origin != originSame {
 		// Browsers send Origin with every POST; one without is not a browser
 		// following our confirmation form either.
-		h.logger.Info("logout refused: POST not from gatehouse's origin", zap.String("request_id", requestStateFrom(r.Context()).id))
-		h.fail(w, r, http.StatusForbidden, "Sign-out refused",
-			"This sign-out request came from another site. Use the sign-out button of this site instead.")
-		return
+		return &errRequest{status: http.StatusForbidden, title: "Sign-out refused",
+			message: "This sign-out request came from another site. Use the sign-out button of this site instead.",
+			reason:  "logout refused: POST not from gatehouse's origin"}
 	}
 	if origin == originCross {
 		h.confirmLogout(w, r, rd)
-		return
+		return nil
 	}
 
 	idToken, ended, err := h.endBrowserSessions(r)
 	if err != nil {
-		h.storeUnavailable(w, r, err)
-		return
+		return err
 	}
 	h.cookies.clearSession(w)
 	h.metrics.Logout(metrics.LogoutUser, ended)
@@ -97,14 +93,15 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	if target := h.endSessionURL(idToken, state); target != "" {
 		h.cookies.setSignedOut(w, state)
 		http.Redirect(w, r, target, http.StatusFound)
-		return
+		return nil
 	}
 	if rd != "" {
 		h.cookies.setSignedOut(w, state)
 		http.Redirect(w, r, h.rd.Validate(rd), http.StatusFound)
-		return
+		return nil
 	}
 	h.signedOutPage(w, r, "/")
+	return nil
 }
 
 // endBrowserSessions deletes every session this browser's cookies name and
@@ -131,8 +128,8 @@ func (h *Handler) endBrowserSessions(r *http.Request) (idToken string, ended int
 		}
 		h.endUpgrades(ref.ID) // its WebSockets close now, not at their next check
 		ended++
-		h.logger.Info("logout", zap.String("kind", string(metrics.LogoutUser)), zap.String("user", s.Subject),
-			zap.String("session", session.HashID(ref.ID)), zap.String("request_id", requestStateFrom(r.Context()).id))
+		h.log(r.Context()).Info("logout", zap.String("kind", string(metrics.LogoutUser)), zap.String("user", s.Subject),
+			zap.String("session", session.HashID(ref.ID)))
 	}
 	return idToken, ended, nil
 }
@@ -154,7 +151,7 @@ func (h *Handler) endSessionURL(idToken, state string) string {
 	q := u.Query()
 	q.Set("id_token_hint", idToken)
 	q.Set("post_logout_redirect_uri", h.postLogoutRedirectURI())
-	q.Set("client_id", h.cfg.OIDC.ClientID)
+	q.Set("client_id", h.opts.clientID)
 	q.Set("state", state)
 	u.RawQuery = q.Encode()
 	return u.String()
@@ -164,11 +161,11 @@ func (h *Handler) endSessionURL(idToken, state string) string {
 // validation holds to the rule of rd; it is checked once more here, and never
 // taken from the request.
 func (h *Handler) postLogoutRedirectURI() string {
-	uri := h.cfg.OIDC.PostLogoutRedirectURI
+	uri := h.opts.postLogoutRedirectURI
 	if v := h.rd.Validate(uri); v == uri {
 		return uri
 	}
-	return h.cfg.PublicURL + "/"
+	return h.opts.publicURL + "/"
 }
 
 // confirmLogout asks before logging out on behalf of another site's link.

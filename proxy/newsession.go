@@ -3,7 +3,6 @@ package proxy
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -31,7 +30,7 @@ func (h *Handler) newSession(res *oidcclient.Result) (*session.Session, error) {
 	s.ID = session.NewID()
 	s.IDPSessionID = res.SessionID
 	s.CreatedAt, s.LastSeenAt = now, now
-	s.ExpiresAt = now.Add(h.cfg.Session.AbsoluteTimeout)
+	s.ExpiresAt = now.Add(h.opts.absoluteTimeout)
 	s.AccessTokenExpiresAt = res.AccessTokenExpiresAt
 	s.RefreshAt = h.refreshAt(now, res.AccessTokenExpiresAt, res.RefreshToken != "")
 	return s, nil
@@ -52,7 +51,7 @@ func (h *Handler) sessionFromClaims(claims map[string]any) (*session.Session, er
 		PreferredUsername: claimString(claims, "preferred_username"),
 		Groups:            claimStrings(claims, "groups"),
 	}
-	for _, claim := range append(slices.Collect(maps.Values(h.cfg.Identity.Headers)), h.policy.Claims()...) {
+	for _, claim := range append(slices.Clone(h.opts.identityClaims), h.policy.Claims()...) {
 		if standardClaims[claim] {
 			continue
 		}

@@ -71,15 +71,6 @@ func renderPage(w http.ResponseWriter, r *http.Request, p page) {
 	}
 }
 
-// fail answers an error as HTML to browsers and as JSON to everyone else.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, title, message string) {
-	if wantsHTML(r) {
-		renderPage(w, r, page{Status: status, Title: title, Message: message})
-		return
-	}
-	writeJSONError(w, status, strings.ToLower(strings.ReplaceAll(http.StatusText(status), " ", "_")), message)
-}
-
 func wantsHTML(r *http.Request) bool {
 	return strings.Contains(strings.ToLower(r.Header.Get("Accept")), "text/html")
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // loginLimiterEntries bounds the addresses the login limiter remembers: about
@@ -134,25 +135,24 @@ func containsAddr(prefixes []netip.Prefix, a netip.Addr) bool {
 	return false
 }
 
-// loginLimited answers 429 when r is a login start or callback over its
-// client's rate, and reports whether it did.
-func (h *Handler) loginLimited(w http.ResponseWriter, r *http.Request) bool {
+// checkLoginLimit refuses with 429 a login start or callback over its
+// client's rate.
+func (h *Handler) checkLoginLimit(r *http.Request) error {
 	if h.loginLimit == nil || (r.URL.Path != h.paths.start && r.URL.Path != h.paths.callback) {
-		return false
+		return nil
 	}
-	addr, ok := clientAddr(r, requestStateFrom(r.Context()).trustedPeer, h.cfg.TrustedProxyPrefixes)
+	addr, ok := clientAddr(r, requestStateFrom(r.Context()).trustedPeer, h.opts.trustedProxies)
 	if !ok {
-		return false
+		return nil
 	}
 	allowed, wait := h.loginLimit.allow(addr)
 	if allowed {
-		return false
+		return nil
 	}
 	h.metrics.LoginRateLimited()
-	h.repeatLog.Warn("login requests over server.login_rate_limit refused (logged at most every 10s)",
-		zap.String("client", addr.String()))
-	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-	h.fail(w, r, http.StatusTooManyRequests, "Too many sign-in attempts",
-		"Too many sign-in attempts came from your address. Please wait a moment and try again.")
-	return true
+	return &errRequest{status: http.StatusTooManyRequests, title: "Too many sign-in attempts",
+		message: "Too many sign-in attempts came from your address. Please wait a moment and try again.",
+		header:  [2]string{"Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds())))},
+		reason:  "login requests over server.login_rate_limit refused (logged at most every 10s)",
+		level:   zapcore.WarnLevel, repeat: true, fields: []zap.Field{zap.String("client", addr.String())}}
 }

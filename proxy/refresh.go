@@ -42,7 +42,7 @@ func (h *Handler) refreshAt(now, exp time.Time, hasRefreshToken bool) time.Time 
 	if !hasRefreshToken || exp.IsZero() {
 		return time.Time{}
 	}
-	margin := min(h.cfg.Session.RefreshBefore, exp.Sub(now)/2)
+	margin := min(h.opts.refreshBefore, exp.Sub(now)/2)
 	return exp.Add(-max(margin, 0))
 }
 
@@ -74,7 +74,7 @@ func (h *Handler) refreshIfDue(ctx context.Context, s *session.Session, key []by
 			// The refresh's outcome is kept even when the client went away.
 			unlockCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 			if uerr := h.store.Unlock(unlockCtx, lockKey, token); uerr != nil {
-				h.logger.Warn("release refresh lock (it expires by itself)", zap.String("session", session.HashID(s.ID)), zap.Error(uerr))
+				h.log(ctx).Warn("release refresh lock (it expires by itself)", zap.String("session", session.HashID(s.ID)), zap.Error(uerr))
 			}
 			cancel()
 			return cur, err
@@ -111,7 +111,7 @@ func (h *Handler) refreshLocked(ctx context.Context, s *session.Session, key []b
 	// stored, whether or not the client is still waiting.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
-	log := h.logger.With(zap.String("session", session.HashID(s.ID)), zap.String("user", s.Subject))
+	log := h.log(ctx).With(zap.String("session", session.HashID(s.ID)), zap.String("user", s.Subject))
 
 	cur, err := h.store.Load(ctx, s.ID)
 	if errors.Is(err, session.ErrNotFound) {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -14,8 +15,17 @@ import (
 // requestState is what one request carries from authentication to the
 // upstream rewrite and the access log.
 type requestState struct {
-	id   string
+	id string
+	// auth is the identity forwarded upstream (rewrite, upstream.go); nil
+	// forwards none. Set in one place: Handler.proxy.
 	auth *authenticated
+	// user is the subject the access line names, whoever authenticated,
+	// whether or not they were let through. Set in one place:
+	// Handler.authenticate.
+	user string
+	// log is the request's logger, with the request id (logger builds it;
+	// atomic because an upgrade's watcher logs from its own goroutine).
+	log atomic.Pointer[zap.Logger]
 	// trustedPeer: the peer is in trusted_proxies (decided once per request).
 	trustedPeer bool
 	// Allocated with the state, so a request costs one allocation fewer:
@@ -41,6 +51,16 @@ func requestStateFrom(ctx context.Context) *requestState {
 	return &requestState{}
 }
 
+// logger returns the request's logger, built from base on first use: most
+// requests log nothing but the access line, and should not pay for it.
+func (st *requestState) logger(base *zap.Logger) *zap.Logger {
+	if l := st.log.Load(); l != nil {
+		return l
+	}
+	st.log.CompareAndSwap(nil, base.With(zap.String("request_id", st.id)))
+	return st.log.Load()
+}
+
 // withRequestLog assigns the request id and writes one access line per
 // request: method, path without query, status, duration, request id, user.
 // Never the query (it may hold codes), never a header value.
@@ -53,17 +73,13 @@ func withRequestLog(logger *zap.Logger, trustedPeer bool, w http.ResponseWriter,
 	rec.ResponseWriter = w
 	next(rec, r.WithContext(context.WithValue(r.Context(), requestStateKey{}, st)))
 	if ce := logger.Check(zapcore.InfoLevel, "request"); ce != nil {
-		sub := ""
-		if st.auth != nil {
-			sub = st.auth.session.Subject
-		}
 		ce.Write(
 			zap.String("method", r.Method),
 			zap.String("path", r.URL.Path),
 			zap.Int("status", rec.status()),
 			zap.Duration("duration", time.Since(started)),
 			zap.String("request_id", st.id),
-			zap.String("user", sub),
+			zap.String("user", st.user),
 		)
 	}
 }

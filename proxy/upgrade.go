@@ -44,40 +44,38 @@ func newUpgradePolicy(cfg *config.Config) upgradePolicy {
 // admitUpgrade prepares a request for the upstream as far as upgrades go and
 // reports whether it asks for one. HTTP2-Settings only ever serves an h2c
 // upgrade, so it is removed from every request. A request that names a
-// protocol not allowed (h2c always) is answered 400, a handshake from an
-// origin not allowed 403; ok is then false and the request is done.
-func (h *Handler) admitUpgrade(w http.ResponseWriter, r *http.Request) (upgrade, ok bool) {
+// protocol not allowed (h2c always) is refused with 400, a handshake from an
+// origin not allowed with 403.
+func (h *Handler) admitUpgrade(r *http.Request) (upgrade bool, err error) {
 	stripHTTP2Settings(r.Header)
 	if _, asked := r.Header["Upgrade"]; !asked {
-		return false, true
+		return false, nil
 	}
 	named, problem := h.upgrade.refuseProtocols(r)
 	if !named {
 		// An empty Upgrade (a front proxy copying an absent one) asks for
 		// nothing.
 		delete(r.Header, "Upgrade")
-		return false, true
+		return false, nil
 	}
 	if problem != "" {
-		h.repeatLog.Info("upgrade refused", zap.String("reason", problem),
-			zap.String("request_id", requestStateFrom(r.Context()).id))
-		h.fail(w, r, http.StatusBadRequest, "Upgrade refused", "This connection upgrade is not allowed here: "+problem+".")
-		return false, false
+		return false, &errRequest{status: http.StatusBadRequest, title: "Upgrade refused",
+			message: "This connection upgrade is not allowed here: " + problem + ".",
+			reason:  "upgrade refused", repeat: true, fields: []zap.Field{zap.String("reason", problem)}}
 	}
 	if !headerHasToken(r.Header["Connection"], "upgrade") {
 		// Without the Connection token it is no upgrade: the reverse proxy
 		// drops the Upgrade header as hop-by-hop.
-		return false, true
+		return false, nil
 	}
 	if !h.upgrade.originAllowed(r.Header["Origin"]) {
-		h.metrics.Request(metrics.OutcomeForbidden)
-		h.repeatLog.Info("upgrade refused: origin not allowed", zap.Strings("origin", r.Header["Origin"]),
-			zap.String("request_id", requestStateFrom(r.Context()).id))
-		h.fail(w, r, http.StatusForbidden, "Connection refused",
-			"A page of another site may not open a connection to this application.")
-		return false, false
+		return false, &errRequest{status: http.StatusForbidden, title: "Connection refused",
+			message: "A page of another site may not open a connection to this application.",
+			outcome: metrics.OutcomeForbidden,
+			reason:  "upgrade refused: origin not allowed", repeat: true,
+			fields: []zap.Field{zap.Strings("origin", r.Header["Origin"])}}
 	}
-	return true, true
+	return true, nil
 }
 
 // refuseProtocols reports whether the request's Upgrade header names any

@@ -265,7 +265,7 @@ func BenchmarkAdmitUpgrade(b *testing.B) {
 	r.Header.Set("Connection", "keep-alive")
 	b.ReportAllocs()
 	for b.Loop() {
-		if upgrade, ok := p.h.admitUpgrade(nil, r); upgrade || !ok {
+		if upgrade, err := p.h.admitUpgrade(r); upgrade || err != nil {
 			b.Fatal("an ordinary request counted as an upgrade")
 		}
 	}

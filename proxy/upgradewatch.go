@@ -129,9 +129,8 @@ func (h *Handler) watchUpgrade(ctx context.Context, end context.CancelFunc, path
 			if ctx.Err() != nil {
 				return // the connection ended on its own meanwhile
 			}
-			h.logger.Info("upgraded connection closed", zap.String("reason", reason),
-				zap.String("user", auth.session.Subject), zap.String("session", session.HashID(auth.session.ID)),
-				zap.String("request_id", requestStateFrom(ctx).id))
+			h.log(ctx).Info("upgraded connection closed", zap.String("reason", reason),
+				zap.String("user", auth.session.Subject), zap.String("session", session.HashID(auth.session.ID)))
 			end()
 			return
 		}

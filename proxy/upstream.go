@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"cmp"
-	"errors"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/headers"
 	"github.com/gatehouse/gatehouse/internal/identity"
-	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/session"
 )
 
@@ -175,18 +173,8 @@ func (h *Handler) setAccessToken(pr *httputil.ProxyRequest, auth *authenticated)
 	}
 }
 
-// upstreamError answers 502 (or 504 on a timeout) when the upstream cannot be
-// reached; the client's own cancellation is not the upstream's fault.
+// upstreamError is ReverseProxy's ErrorHandler: the upstream could not be
+// reached (errUpstream), or the client went away meanwhile.
 func (h *Handler) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, r.Context().Err()) && r.Context().Err() != nil {
-		return
-	}
-	h.metrics.Request(metrics.OutcomeUpstreamError)
-	status := http.StatusBadGateway
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		status = http.StatusGatewayTimeout
-	}
-	h.logger.Warn("upstream request failed", zap.String("path", r.URL.Path), zap.Error(err))
-	h.fail(w, r, status, "Upstream unavailable", "The application behind the login did not answer. Please try again.")
+	h.respond(w, r, &errUpstream{err: err}, countRequest)
 }

@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// errNotLoggedInAPI is 401 JSON also for a browser navigation.
+var errNotLoggedInAPI = &errRequest{status: http.StatusUnauthorized, code: "unauthorized", message: "login required"}
+
 // userinfoResponse is the identity a single-page app may read. It never holds
 // a token.
 type userinfoResponse struct {
@@ -22,22 +25,19 @@ type userinfoResponse struct {
 // userinfo answers who is logged in: the session's (or bearer token's)
 // identity as JSON, 401 when not logged in. The path policy does not apply:
 // it only tells users who they are.
-func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		writeJSONError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use GET")
-		return
+		return &errRequest{status: http.StatusMethodNotAllowed, code: "method_not_allowed", message: "use GET",
+			header: [2]string{"Allow", "GET, HEAD"}}
 	}
 	auth, err := h.authenticate(r)
 	if err != nil {
-		h.authFailed(w, r, err)
-		return
+		return err
 	}
 	if auth == nil {
-		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "login required")
-		return
+		// JSON even for a browser: only scripts ask who is logged in.
+		return errNotLoggedInAPI
 	}
-	requestStateFrom(r.Context()).auth = auth
 	s := auth.session
 	groups := s.Groups
 	if groups == nil {
@@ -47,10 +47,11 @@ func (h *Handler) userinfo(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	if r.Method == http.MethodHead {
-		return
+		return nil
 	}
 	_ = json.NewEncoder(w).Encode(userinfoResponse{
 		Subject: s.Subject, Email: s.Email, Name: s.Name, PreferredUsername: s.PreferredUsername,
 		Groups: groups, ExpiresAt: s.ExpiresAt.UTC(),
 	})
+	return nil
 }

@@ -22,7 +22,8 @@ const namespace = "gatehouse"
 
 // Outcome is how gatehouse answered a request for the protected application.
 // Every such request ends in at most one outcome (a client that hangs up
-// before the upstream answers is counted in none).
+// while the upstream answers is counted in none; one that hangs up before,
+// in client_gone).
 type Outcome string
 
 // The request outcomes.
@@ -35,6 +36,11 @@ const (
 	OutcomeUpstreamError     Outcome = "upstream_error"      // the upstream could not be reached: 502/504
 	// The provider was needed (token refresh) and could not be reached: 503.
 	OutcomeProviderUnavailable Outcome = "provider_unavailable"
+	// The client hung up before it was answered (e.g. while waiting for
+	// another request's token refresh): no outage of anyone's.
+	OutcomeClientGone Outcome = "client_gone"
+	// gatehouse itself failed (an error no other outcome names): 500.
+	OutcomeInternalError Outcome = "internal_error"
 )
 
 // LoginFailure is why a login attempt did not end in a session.
@@ -82,7 +88,7 @@ const (
 )
 
 var (
-	allOutcomes      = []Outcome{OutcomeProxied, OutcomeRedirectedToLogin, OutcomeUnauthorized, OutcomeForbidden, OutcomeStoreUnavailable, OutcomeUpstreamError, OutcomeProviderUnavailable}
+	allOutcomes      = []Outcome{OutcomeProxied, OutcomeRedirectedToLogin, OutcomeUnauthorized, OutcomeForbidden, OutcomeStoreUnavailable, OutcomeUpstreamError, OutcomeProviderUnavailable, OutcomeClientGone, OutcomeInternalError}
 	allLoginFailures = []LoginFailure{LoginInvalidCallback, LoginProviderError, LoginExchangeFailed, LoginProviderUnavailable, LoginStoreUnavailable, LoginInternalError}
 	allRefresh       = []RefreshResult{RefreshOK, RefreshFailed}
 	allLogoutKinds   = []LogoutKind{LogoutUser, LogoutBackChannel, LogoutFrontChannel, LogoutRevoke}

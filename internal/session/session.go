@@ -15,8 +15,9 @@ import (
 var ErrNotFound = errors.New("session: not found")
 
 // ErrUnavailable wraps every failure to reach the backing store. Callers map it
-// to 503 and must never treat it as "not logged in" (that would cause a redirect
-// loop) nor as "logged in" (that would let a request through).
+// to 503 (the proxy does so in one place, proxy/respond.go) and must never
+// treat it as "not logged in" (that would cause a redirect loop) nor as
+// "logged in" (that would let a request through).
 var ErrUnavailable = errors.New("session: store unavailable")
 
 // Session is what gatehouse knows about one login. Tokens are not here in the

@@ -1,0 +1,58 @@
+package proxy
+
+import (
+	"maps"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+)
+
+// settings is what the request path reads of the configuration, taken once
+// in New: handlers see these values, not the config tree, so a unit test
+// states the few it needs.
+type settings struct {
+	publicURL string
+	// trustedProxies: peers whose forwarding headers and request ids count.
+	trustedProxies []netip.Prefix
+
+	bearerEnabled   bool
+	bearerAudiences []string
+	bearerClientIDs []string
+
+	idleTimeout     time.Duration
+	absoluteTimeout time.Duration
+	refreshBefore   time.Duration
+
+	forwardAuth bool
+
+	issuer                string
+	clientID              string
+	postLogoutRedirectURI string
+	logoutTokenMaxAge     time.Duration
+	clockSkew             time.Duration
+
+	// identityClaims are the claims identity.headers maps to headers.
+	identityClaims []string
+}
+
+func newSettings(cfg *config.Config) settings {
+	return settings{
+		publicURL:             cfg.PublicURL,
+		trustedProxies:        cfg.TrustedProxyPrefixes,
+		bearerEnabled:         cfg.Bearer.Enabled,
+		bearerAudiences:       cfg.Bearer.Audiences,
+		bearerClientIDs:       cfg.Bearer.AllowedClientIDs,
+		idleTimeout:           cfg.Session.IdleTimeout,
+		absoluteTimeout:       cfg.Session.AbsoluteTimeout,
+		refreshBefore:         cfg.Session.RefreshBefore,
+		forwardAuth:           cfg.ForwardAuth.Enabled,
+		issuer:                cfg.OIDC.Issuer,
+		clientID:              cfg.OIDC.ClientID,
+		postLogoutRedirectURI: cfg.OIDC.PostLogoutRedirectURI,
+		logoutTokenMaxAge:     cfg.OIDC.LogoutTokenMaxAge,
+		clockSkew:             cfg.OIDC.ClockSkew,
+		identityClaims:        slices.Sorted(maps.Values(cfg.Identity.Headers)),
+	}
+}
