@@ -49,9 +49,7 @@ const loginStateTTL = 10 * time.Minute
 
 // Handler serves gatehouse's main listener.
 type Handler struct {
-	opts settings
-	// cfg is read by rewrite alone (upstream.go); everything else reads opts.
-	cfg      *config.Config
+	opts     settings
 	store    sessionStore
 	oidc     provider
 	mapper   *identity.Mapper
@@ -109,7 +107,6 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 	}
 	h := &Handler{
 		opts:     newSettings(cfg),
-		cfg:      cfg,
 		store:    store,
 		oidc:     oidc,
 		mapper:   mapper,

@@ -20,6 +20,10 @@ type settings struct {
 	bearerEnabled   bool
 	bearerAudiences []string
 	bearerClientIDs []string
+	// passAuthorization keeps a bearer request's Authorization header for
+	// the upstream; passAccessToken sends the user's access token.
+	passAuthorization bool
+	passAccessToken   bool
 
 	idleTimeout     time.Duration
 	absoluteTimeout time.Duration
@@ -44,6 +48,8 @@ func newSettings(cfg *config.Config) settings {
 		bearerEnabled:         cfg.Bearer.Enabled,
 		bearerAudiences:       cfg.Bearer.Audiences,
 		bearerClientIDs:       cfg.Bearer.AllowedClientIDs,
+		passAuthorization:     cfg.Bearer.PassAuthorizationHeader,
+		passAccessToken:       cfg.Upstream.PassAccessToken,
 		idleTimeout:           cfg.Session.IdleTimeout,
 		absoluteTimeout:       cfg.Session.AbsoluteTimeout,
 		refreshBefore:         cfg.Session.RefreshBefore,

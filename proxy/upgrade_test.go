@@ -171,7 +171,7 @@ func TestUpgradeEnded(t *testing.T) {
 		}, "session expired"},
 		{"idle too long", func(t *testing.T) *authenticated {
 			s, _ := p.addSession(t, providerSizedTokens())
-			h.now = func() time.Time { return s.LastSeenAt.Add(h.cfg.Session.IdleTimeout) }
+			h.now = func() time.Time { return s.LastSeenAt.Add(h.opts.idleTimeout) }
 			return &authenticated{session: s}
 		}, "session expired"},
 		{"policy changed", func(t *testing.T) *authenticated {

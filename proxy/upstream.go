@@ -139,7 +139,7 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 		out[headers.ForwardedProto] = v[2:3:3]
 		v[3] = st.id
 		out[headers.RequestID] = v[3:4:4]
-		if h.cfg.Bearer.Enabled && !h.cfg.Bearer.PassAuthorizationHeader {
+		if h.opts.bearerEnabled && !h.opts.passAuthorization {
 			if _, ok := bearerToken(pr.Out); ok {
 				pr.Out.Header.Del("Authorization")
 			}
@@ -149,7 +149,7 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 			return
 		}
 		h.setIdentity(pr.Out.Header, st.auth)
-		if h.cfg.Upstream.PassAccessToken {
+		if h.opts.passAccessToken {
 			h.setAccessToken(pr, st.auth)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // TestClientGoneDuringRefreshWaitIsNoOutage: a client that hangs up while
@@ -44,7 +45,7 @@ func TestClientGoneDuringRefreshWaitIsNoOutage(t *testing.T) {
 	_ = conn.Close()
 
 	var got map[string]float64
-	waitFor(t, "the hang-up to be counted", func() bool {
+	testutil.Eventually(t, "the hang-up to be counted", recoveryWait, func() bool {
 		got = scrape(t, g)
 		return got[`gatehouse_requests_total{outcome="client_gone"}`]+
 			got[`gatehouse_requests_total{outcome="store_unavailable"}`] > 0
