@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"go.uber.org/zap/zapcore"
@@ -46,9 +47,23 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
 }
 
+// howToStart is the one line for someone who ran gatehouse with nothing to
+// serve: no --config and no GATEHOUSE_* variable.
+const howToStart = "gatehouse: nothing is configured. To try it, run `gatehouse demo`; " +
+	"to run it, `gatehouse serve --config FILE` (every key: config.example.yaml).\n"
+
 func run(args, env []string, stdout, stderr io.Writer) int {
+	// serve stays the default command for deployments configured by the
+	// environment alone (containers); with nothing configured, a bare
+	// `gatehouse` is someone looking for the commands.
+	if len(args) == 0 && !configuredByEnv(env) {
+		fmt.Fprint(stderr, usage, "\n", howToStart)
+		return 2
+	}
 	cmd := "serve"
-	if len(args) > 0 && !isFlag(args[0]) {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		cmd, args = "help", args[1:]
+	} else if len(args) > 0 && !isFlag(args[0]) {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
@@ -65,7 +80,7 @@ func run(args, env []string, stdout, stderr io.Writer) int {
 	case "version":
 		fmt.Fprintln(stdout, "gatehouse", version)
 		return 0
-	case "help", "-h", "--help":
+	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
@@ -75,6 +90,18 @@ func run(args, env []string, stdout, stderr io.Writer) int {
 }
 
 func isFlag(s string) bool { return len(s) > 0 && s[0] == '-' }
+
+// configuredByEnv reports whether any GATEHOUSE_* variable is set (an empty
+// one counts as unset, as in the config).
+func configuredByEnv(env []string) bool {
+	for _, kv := range env {
+		name, value, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "GATEHOUSE_") && value != "" {
+			return true
+		}
+	}
+	return false
+}
 
 func configFlag(name string, args []string, stderr io.Writer) (string, bool) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
@@ -105,6 +132,9 @@ func serve(args, env []string, stderr io.Writer) int {
 	cfg, err := config.Load(path, env)
 	if err != nil {
 		printConfigErrors(stderr, err)
+		if path == "" && !configuredByEnv(env) {
+			fmt.Fprint(stderr, howToStart)
+		}
 		return 1
 	}
 	logger, err := logging.NewWith(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, FlushInterval: cfg.Log.FlushInterval, Output: zapcore.Lock(zapcore.AddSync(stderr))})

@@ -45,6 +45,13 @@ session: {idle_timeout: abc, stroe: redis}
 		{"missing file", []string{"check-config", "--config", filepath.Join(dir, "nope.yaml")}, secrets, 1, []string{"nope.yaml"}},
 		{"unknown command", []string{"frobnicate"}, nil, 2, []string{`unknown command "frobnicate"`}},
 		{"version", []string{"version"}, nil, 0, []string{"gatehouse dev"}},
+		{"nothing at all: the commands and how to start", nil, nil, 2,
+			[]string{"usage: gatehouse <command>", "check-config --config FILE", "run `gatehouse demo`"}},
+		{"--help: the commands", []string{"--help"}, nil, 0, []string{"usage: gatehouse <command>", "sessions revoke"}},
+		{"-h: the commands", []string{"-h"}, nil, 0, []string{"usage: gatehouse <command>", "keys generate"}},
+		{"help: the commands", []string{"help"}, nil, 0, []string{"usage: gatehouse <command>"}},
+		{"serve with nothing configured: the errors and how to start", []string{"serve"}, nil, 1,
+			[]string{"public_url: is required", "run `gatehouse demo`"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,5 +100,20 @@ func TestKeysGenerate(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run([]string{"keys", "generate", "--alg", "RS256"}, nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "RS256") {
 		t.Errorf("RS256: exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestNoArgumentsServesWhenTheEnvironmentConfigures: containers configured
+// by GATEHOUSE_* variables alone run a bare `gatehouse` as serve, so their
+// config errors appear, without the hint for someone who configured nothing.
+func TestNoArgumentsServesWhenTheEnvironmentConfigures(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(nil, []string{"GATEHOUSE_PUBLIC_URL=https://app.example.com", "GATEHOUSE_UNRELATED_EMPTY="}, &stdout, &stderr)
+	all := stdout.String() + stderr.String()
+	if code != 1 || !strings.Contains(all, "upstream.url: is required") {
+		t.Fatalf("exit %d, want 1 with serve's config errors; output:\n%s", code, all)
+	}
+	if strings.Contains(all, "usage:") || strings.Contains(all, "nothing is configured") {
+		t.Errorf("configured by the environment, yet told how to start:\n%s", all)
 	}
 }
