@@ -16,11 +16,19 @@ import (
 // rotated-in key signs at once; verifiers also refetch on an unknown kid.
 const jwksMaxAge = 300
 
+// emptyJWKS is the key set served when no assertion is signed: verifiers
+// that still fetch it get a valid document that verifies nothing.
+var emptyJWKS = []byte(`{"keys":[]}`)
+
 // newAsserter builds the signer of the identity assertion. Without a
 // configured key it generates one, which only this process knows: every
 // replica then signs with a different key and publishes only its own.
+// identity.assertion.enabled false gives nil: nothing is signed or sent.
 func newAsserter(cfg *config.Config, mapper *identity.Mapper, logger *zap.Logger) (*identity.Asserter, error) {
 	a := cfg.Identity.Assertion
+	if !a.Enabled {
+		return nil, nil
+	}
 	ks := a.SigningKeys
 	if len(ks) == 0 && a.Algorithm != keys.HS256 {
 		k, err := keys.Generate(a.Algorithm)
@@ -69,7 +77,7 @@ func (h *Handler) setIdentity(hdr http.Header, auth *authenticated) {
 		hdr[hd.Name] = values[i : i+1 : i+1]
 	}
 	if h.asserter == nil {
-		return // only in the benchmark that measures the assertion's cost
+		return // identity.assertion.enabled false: the headers alone
 	}
 	// A bearer identity has no session id: its assertion is cached under a
 	// hash of its token and carries no sid.
@@ -91,14 +99,19 @@ func (h *Handler) setIdentity(hdr http.Header, auth *authenticated) {
 }
 
 // jwks serves the public keys that verify the assertion. HS256 secrets are
-// never in it.
+// never in it. With the assertion off it serves an empty set rather than a
+// 404, so that a verifier configured before the switch keeps starting; and
+// rather than the configured keys, so that nothing suggests they are in use.
 func (h *Handler) jwks(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return nil
 	}
-	body := h.asserter.JWKS()
+	body := emptyJWKS
+	if h.asserter != nil {
+		body = h.asserter.JWKS()
+	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "application/json")
 	hdr.Set("Cache-Control", "public, max-age="+strconv.Itoa(jwksMaxAge))

@@ -53,7 +53,7 @@ type Handler struct {
 	store    sessionStore
 	oidc     provider
 	mapper   *identity.Mapper
-	asserter *identity.Asserter
+	asserter *identity.Asserter // nil: identity.assertion.enabled false
 	logger   *zap.Logger
 	metrics  *metrics.Metrics // nil: no metrics
 	cookies  cookieJar
@@ -137,7 +137,9 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 	// The caller of every access line is the same line of requestlog.go;
 	// looking it up (runtime.Callers) was a sizeable part of the line's cost.
 	h.accessLog = logger.WithOptions(zap.WithCaller(false))
-	h.strip = newStripper(append(h.mapper.Names(), asserter.Header()), cfg.TrustedProxyPrefixes)
+	// The assertion's header is stripped even when none is sent: a client
+	// copy must never reach an upstream that still verifies it.
+	h.strip = newStripper(append(h.mapper.Names(), cfg.Identity.Assertion.Header), cfg.TrustedProxyPrefixes)
 	h.upstream = h.newReverseProxy(upstreamURL)
 	h.upgrade, h.upgrades = newUpgradePolicy(cfg), newOpenUpgrades(cfg.Upstream.UpgradeSessionCheck)
 	for _, opt := range opts {

@@ -11,6 +11,11 @@ import (
 // validateAssertion checks identity.assertion.* and fills SigningKeys.
 func (c *Config) validateAssertion(errs *problems) {
 	a := &c.Identity.Assertion
+	// Both off would forward every request with no identity at all: an
+	// upstream behind gatehouse then cannot tell its users apart.
+	if !a.Enabled && len(c.Identity.Headers) == 0 {
+		errs.add("identity.assertion.enabled", "is false and identity.headers is empty: the upstream would get no identity")
+	}
 	switch {
 	case a.Header == "":
 		errs.add("identity.assertion.header", "is required")

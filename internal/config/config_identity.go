@@ -26,6 +26,11 @@ type Identity struct {
 // Assertion configures the signed identity assertion (a compact JWS) and the
 // keys that sign it.
 type Assertion struct {
+	// Enabled signs the assertion and sends it upstream and in the
+	// forward-auth 202. Off, only the identity headers are sent, client copies
+	// of header are still removed, and <path_prefix>/jwks.json answers an
+	// empty key set (key identity.assertion.enabled, default true).
+	Enabled bool `key:"enabled"`
 	// Header is the request header that carries the assertion; client copies
 	// are always removed (key identity.assertion.header, default
 	// "X-Gatehouse-Assertion").

@@ -125,6 +125,7 @@ func TestLoadDefaults(t *testing.T) {
 			},
 			MaxHeaderBytes: 8192,
 			Assertion: Assertion{
+				Enabled:   true,
 				Header:    "X-Gatehouse-Assertion",
 				Algorithm: "ES256",
 				Audience:  "http://127.0.0.1:8080",

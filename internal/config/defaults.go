@@ -45,6 +45,7 @@ func defaults() *Config {
 		Identity: Identity{
 			MaxHeaderBytes: 8192,
 			Assertion: Assertion{
+				Enabled:   true,
 				Header:    headers.Assertion,
 				Algorithm: keys.ES256,
 				TTL:       5 * time.Minute,
