@@ -168,7 +168,7 @@ func runGatehouse(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	env := append(os.Environ(), "GATEHOUSE_PUBLIC_URL=http://"+ln.Addr().String())
-	cfg, err := config.Load("", env)
+	cfg, err := config.Load(os.Getenv(configFileEnv), env)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ import (
 
 // target is one proxy under test.
 type target struct {
-	name   string // bare, memory, redis-cache, redis-nocache
+	name   string // bare, memory, redis-cache, redis-nocache, redis-cache-headers-only, …
 	proc   *child
 	url    string // main listener
 	redis  *redisServer
@@ -122,12 +122,14 @@ func (b *bench) start(ctx context.Context) error {
 	stores := []struct {
 		name string
 		env  []string
+		file string // config file content, for what no variable can say
 	}{
-		{"memory", []string{"GATEHOUSE_SESSION_STORE=memory"}},
-		{"redis-cache", []string{"GATEHOUSE_SESSION_STORE=redis"}}, // client_cache default 1m
-		{"redis-nocache", []string{"GATEHOUSE_SESSION_STORE=redis", "GATEHOUSE_SESSION_REDIS_CLIENT_CACHE=0"}},
-		{scaledName, []string{"GATEHOUSE_SESSION_STORE=redis"}},
+		{"memory", []string{"GATEHOUSE_SESSION_STORE=memory"}, ""},
+		{"redis-cache", []string{"GATEHOUSE_SESSION_STORE=redis"}, ""}, // client_cache default 1m
+		{"redis-nocache", []string{"GATEHOUSE_SESSION_STORE=redis", "GATEHOUSE_SESSION_REDIS_CLIENT_CACHE=0"}, ""},
+		{scaledName, []string{"GATEHOUSE_SESSION_STORE=redis"}, ""},
 	}
+	stores = append(stores, headerChoices...)
 	_, redisErr := exec.LookPath("redis-server")
 	var redirects []string
 	for _, s := range stores {
@@ -149,6 +151,13 @@ func (b *bench) start(ctx context.Context) error {
 		}
 		if b.o.profileDir != "" {
 			env = append(env, profileEnv+"="+filepath.Join(b.o.profileDir, s.name+".pprof"))
+		}
+		if s.file != "" {
+			path := filepath.Join(b.dir, s.name+".yaml")
+			if err := os.WriteFile(path, []byte(s.file), 0o600); err != nil {
+				return err
+			}
+			env = append(env, configFileEnv+"="+path)
 		}
 		if t.proc, err = b.child(s.name, env, "-role", "gatehouse"); err != nil {
 			return err
@@ -183,6 +192,9 @@ func (b *bench) start(ctx context.Context) error {
 		}
 		if t.cookie, _, err = login(t.url, b.issuer); err != nil {
 			return fmt.Errorf("%s: %w (log: %s)", t.name, err, t.proc.log)
+		}
+		if err := checkHeaderChoice(t, b.o.request); err != nil {
+			return err
 		}
 		if t.name == "redis-cache" {
 			// Right after the first login on an empty Redis: one session.
