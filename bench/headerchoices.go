@@ -1,10 +1,6 @@
 package main
 
-import (
-	"fmt"
-
-	"github.com/gatehouse/gatehouse/internal/headers"
-)
+import "fmt"
 
 // headerChoices are the redis-cache configuration with one of the two ways
 // of telling the upstream who the user is turned off, so that an operator
@@ -43,7 +39,7 @@ func checkHeaderChoice(t *target, shapeName string) error {
 	if err != nil {
 		return err
 	}
-	if has := got.Get(headers.Assertion) != ""; has != assertion {
+	if has := got.Get("X-Gatehouse-Assertion") != ""; has != assertion {
 		return fmt.Errorf("%s: upstream got an assertion: %v, want %v", t.name, has, assertion)
 	}
 	if has := got.Get("X-Forwarded-User") != ""; has != user {

@@ -29,9 +29,10 @@ type originalRequest struct {
 // public, and the user must pass every rule.
 //
 // Off (forward_auth.enabled false, the default) the endpoint does not exist:
-// its 202 carries the signed assertion, a credential the upstream accepts, and
-// when gatehouse itself is the proxy nothing needs it but a script of the
-// application's origin that wants to lift it.
+// its 202 carries the signed assertion (unless identity.assertion.enabled is
+// false), a credential the upstream accepts, and when gatehouse itself is the
+// proxy nothing needs it but a script of the application's origin that wants
+// to lift it.
 func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	if !h.opts.forwardAuth {
 		return errNotFound
