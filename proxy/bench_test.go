@@ -164,8 +164,12 @@ func BenchmarkProxy(b *testing.B) {
 	bare.BufferPool = newBufferPool() // a tuned Go proxy pools its copy buffers, as gatehouse does
 	b.Run("bare-reverseproxy", func(b *testing.B) { run(b, bare) })
 
-	without := p.handler(b, zap.NewNop())
-	without.asserter = nil // the identity headers only, as before the assertion existed
+	// The identity headers only: identity.assertion.enabled false.
+	off := *p
+	cfg := *p.cfg
+	cfg.Identity.Assertion.Enabled = false
+	off.cfg = &cfg
+	without := off.handler(b, zap.NewNop())
 	b.Run("gatehouse-without-assertion", func(b *testing.B) { run(b, without) })
 
 	b.Run("gatehouse-with-assertion", func(b *testing.B) { run(b, p.handler(b, zap.NewNop())) })
