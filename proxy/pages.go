@@ -18,7 +18,7 @@ h1{font-size:1.4rem}a.button,button{font:inherit;border:0;cursor:pointer;display
 {{if .Link}}<p><a class="button" href="{{.Link}}">{{.LinkText}}</a></p>{{end}}
 {{with .Form}}<form method="post" action="{{.Action}}">{{range $k, $v := .Fields}}<input type="hidden" name="{{$k}}" value="{{$v}}">{{end}}
 <button type="submit">{{.Button}}</button></form>{{end}}
-<p class="status">{{if .Status}}HTTP {{.Status}}{{end}}{{if .RequestID}} · request {{.RequestID}}{{end}}</p>
+<p class="status">{{if .Status}}HTTP {{.Status}}{{end}}{{if and .Status .RequestID}} · {{end}}{{if .RequestID}}request {{.RequestID}}{{end}}</p>
 </body></html>
 `))
 
