@@ -115,7 +115,8 @@ func New(opts Options) (*Provider, error) {
 	// A nil logger leaves the process-wide slog default alone; the example
 	// router logs one line per request through it.
 	example := exampleop.SetupServer(opts.Issuer, st, nil, false)
-	h := &loginPage{next: example, check: inner.CheckUsernamePasswordSimple, prefill: opts.LoginHint, failed: opts.LoginFailed, template: loginTemplate}
+	h := &loginPage{next: example, check: inner.CheckUsernamePasswordSimple, prefill: opts.LoginHint, failed: opts.LoginFailed,
+		formAction: formActionSources(opts.RedirectURIs), template: loginTemplate}
 	return &Provider{issuer: opts.Issuer, storage: st, handler: h}, nil
 }
 

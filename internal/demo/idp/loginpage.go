@@ -3,6 +3,8 @@ package idp
 import (
 	"html/template"
 	"net/http"
+	"net/url"
+	"strings"
 )
 
 // loginPath is where the example OP sends the browser to log in.
@@ -13,11 +15,15 @@ const loginPath = "/login/username"
 // says what it is and prefills the demo user. A correct submission is handed
 // on to the example OP, which finishes the login and redirects.
 type loginPage struct {
-	next     http.Handler
-	check    func(username, password string) error
-	prefill  string
-	failed   func(reason string)
-	template *template.Template
+	next    http.Handler
+	check   func(username, password string) error
+	prefill string
+	failed  func(reason string)
+	// formAction is the CSP form-action list: the form posts to the
+	// provider, which redirects to the client's callback, and Chromium
+	// applies form-action to that redirect too.
+	formAction string
+	template   *template.Template
 }
 
 func (p *loginPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -60,7 +66,7 @@ func (p *loginPage) render(w http.ResponseWriter, r *http.Request, id, username,
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action "+p.formAction)
 	// A wrong password answers 200 with the form again, as the example OP
 	// did: Login (login.go) and browsers both read it as "try again".
 	w.WriteHeader(http.StatusOK)
@@ -98,3 +104,14 @@ input:not([type=hidden]){font:inherit;box-sizing:border-box;width:100%;padding:.
 button{margin-top:1rem}
 .error{color:#b42318;font-weight:600}
 code{font-family:ui-monospace,monospace}`
+
+// formActionSources returns 'self' and the origins of the redirect URIs.
+func formActionSources(redirectURIs []string) string {
+	sources := []string{"'self'"}
+	for _, r := range redirectURIs {
+		if u, err := url.Parse(r); err == nil && u.Scheme != "" && u.Host != "" {
+			sources = append(sources, u.Scheme+"://"+u.Host)
+		}
+	}
+	return strings.Join(sources, " ")
+}
