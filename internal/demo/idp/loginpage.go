@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/pagestyle"
 )
 
 // loginPath is where the example OP sends the browser to log in.
@@ -75,11 +77,11 @@ func (p *loginPage) render(w http.ResponseWriter, r *http.Request, id, username,
 	}
 }
 
-// loginTemplate shares its look (stylesheet) with gatehouse's own pages.
+// loginTemplate has the look of gatehouse's own pages (internal/pagestyle).
 var loginTemplate = template.Must(template.New("login").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Demo provider – sign in</title>
-<style>` + stylesheet + `</style></head>
+<style>` + pagestyle.CSS + "\n" + pagestyle.FormCSS + `</style></head>
 <body><h1>Demo provider – sign in</h1>
 <p>This is the identity provider that <code>gatehouse demo</code> runs for you. Sign in with the demo user and the password printed in the terminal.</p>
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
@@ -93,17 +95,6 @@ var loginTemplate = template.Must(template.New("login").Parse(`<!doctype html>
 </form>
 </body></html>
 `))
-
-// stylesheet is the small look of gatehouse's own pages (proxy/pages.go),
-// with form fields added. Copied rather than imported: the demo may not
-// import the proxy.
-const stylesheet = `body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem}a.button,button{font:inherit;border:0;cursor:pointer;display:inline-block;padding:.5rem 1rem;border-radius:.3rem;background:#2457c5;color:#fff;text-decoration:none}
-label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-input:not([type=hidden]){font:inherit;box-sizing:border-box;width:100%;padding:.45rem .6rem;border:1px solid #bbb;border-radius:.3rem}
-button{margin-top:1rem}
-.error{color:#b42318;font-weight:600}
-code{font-family:ui-monospace,monospace}`
 
 // formActionSources returns 'self' and the origins of the redirect URIs.
 func formActionSources(redirectURIs []string) string {
