@@ -5,20 +5,20 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/pagestyle"
 )
 
 var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{{.Title}}</title>{{if .Refresh}}
 <meta http-equiv="refresh" content="0;url={{.Refresh}}">{{end}}
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}
-h1{font-size:1.4rem}a.button,button{font:inherit;border:0;cursor:pointer;display:inline-block;padding:.5rem 1rem;border-radius:.3rem;background:#2457c5;color:#fff;text-decoration:none}
-.status{color:#777;font-size:.9rem}</style></head>
+<style>` + pagestyle.CSS + `</style></head>
 <body><h1>{{.Title}}</h1><p>{{.Message}}</p>
 {{if .Link}}<p><a class="button" href="{{.Link}}">{{.LinkText}}</a></p>{{end}}
 {{with .Form}}<form method="post" action="{{.Action}}">{{range $k, $v := .Fields}}<input type="hidden" name="{{$k}}" value="{{$v}}">{{end}}
 <button type="submit">{{.Button}}</button></form>{{end}}
-<p class="status">{{if .Status}}HTTP {{.Status}}{{end}}{{if .RequestID}} · request {{.RequestID}}{{end}}</p>
+<p class="status">{{if .Status}}HTTP {{.Status}}{{end}}{{if and .Status .RequestID}} · {{end}}{{if .RequestID}}request {{.RequestID}}{{end}}</p>
 </body></html>
 `))
 

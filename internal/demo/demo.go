@@ -72,6 +72,10 @@ func Run(ctx context.Context, opts Options) error {
 		RedirectURIs:           []string{publicURL + "/oauth2/callback"},
 		PostLogoutRedirectURIs: []string{publicURL + "/"},
 		Users:                  []idp.User{user},
+		LoginHint:              user.Username,
+		LoginFailed: func(reason string) {
+			opts.Logger.Named("provider").Warn("sign-in at the demo provider failed", zap.String("reason", reason))
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("demo provider: %w", err)

@@ -9,18 +9,13 @@ import (
 )
 
 // providerLog receives the embedded provider's log lines. zitadel's example
-// provider logs through slog's process-wide default and reports a wrong
-// password as an ERROR "template error" (it logs every message it shows on
-// the login form); the demo turns that into what it is, a failed sign-in,
-// and writes everything in the demo's own format, warnings and above only.
+// provider logs through slog's process-wide default; the demo writes them in
+// its own format, warnings and above only. Failed sign-ins are not among
+// them: the provider's own login form reports those (idp.Options.LoginFailed).
 type providerLog struct {
 	logger *zap.Logger
 	attrs  []slog.Attr
 }
-
-// templateError is the message zitadel's example provider logs for every
-// error shown on its login form.
-const templateError = "template error"
 
 func newProviderLog(logger *zap.Logger) *providerLog {
 	return &providerLog{logger: logger.Named("provider")}
@@ -35,20 +30,10 @@ func (h *providerLog) Handle(_ context.Context, r slog.Record) error {
 	for _, a := range h.attrs {
 		fields = append(fields, zap.String(a.Key, a.Value.String()))
 	}
-	reason := ""
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "error" {
-			reason = a.Value.String()
-		}
 		fields = append(fields, zap.String(a.Key, a.Value.String()))
 		return true
 	})
-	if r.Message == templateError {
-		// The form's message says why ("username or password wrong"); the
-		// submitted values are never part of it.
-		h.logger.Warn("sign-in at the demo provider failed", zap.String("reason", reason))
-		return nil
-	}
 	if ce := h.logger.Check(zapLevel(r.Level), r.Message); ce != nil {
 		ce.Write(fields...)
 	}

@@ -74,6 +74,12 @@ type Options struct {
 	// access tokens (expires_in); zero keeps the default of 5 minutes. Tests
 	// use seconds to make tokens expire and be refreshed.
 	AccessTokenLifetime time.Duration
+	// LoginHint is prefilled in the login form's username field (the demo
+	// prints its user's name); empty leaves the field empty.
+	LoginHint string
+	// LoginFailed, when set, is called for every rejected sign-in at the
+	// login form with a reason fit for a log (never the submitted values).
+	LoginFailed func(reason string)
 }
 
 // Provider is an OpenID Provider. Serve Handler on the address that
@@ -108,7 +114,9 @@ func New(opts Options) (*Provider, error) {
 	}
 	// A nil logger leaves the process-wide slog default alone; the example
 	// router logs one line per request through it.
-	h := exampleop.SetupServer(opts.Issuer, st, nil, false)
+	example := exampleop.SetupServer(opts.Issuer, st, nil, false)
+	h := &loginPage{next: example, check: inner.CheckUsernamePasswordSimple, prefill: opts.LoginHint, failed: opts.LoginFailed,
+		formAction: formActionSources(opts.RedirectURIs), template: loginTemplate}
 	return &Provider{issuer: opts.Issuer, storage: st, handler: h}, nil
 }
 
