@@ -1,83 +1,23 @@
 package demo
 
 import (
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
-
-// demoChromium starts a headless Debian Chromium with a fresh profile. Without
-// it the test skips, unless CI=true, where a missing browser is a broken
-// environment.
-func demoChromium(t *testing.T) context.Context {
-	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("chromium is not installed (CI=true): apt-get install chromium")
-		}
-		t.Skip("chromium is not installed: apt-get install chromium")
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.WindowSize(1024, 720),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
-	return ctx
-}
-
-// screenshotDir is $GATEHOUSE_SCREENSHOTS, or the test's temp dir: the
-// pictures are for people to look at and are never committed.
-func screenshotDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("GATEHOUSE_SCREENSHOTS")
-	if dir == "" {
-		return t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestDemoPagesInBrowser walks through the demo as a newcomer does, in
 // Chromium: the provider's login form (named, the demo user prefilled), a
 // wrong password, the app page after login, and the signed-out page. Each
 // page is saved as a screenshot.
 func TestDemoPagesInBrowser(t *testing.T) {
-	ctx := demoChromium(t)
+	ctx := testutil.Chromium(t)
 	d := startDemo(t, zap.NewNop())
-	dir := screenshotDir(t)
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	shot := testutil.Screenshotter(ctx, t)
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,47 +12,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
-
-// chromiumPath returns Debian's Chromium. Without it the test skips, unless
-// CI=true, where a missing browser is a broken environment (scripts/test.sh
-// installs the chromium package).
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed (CI=true): apt-get install chromium")
-	}
-	t.Skip("chromium is not installed: apt-get install chromium (scripts/test.sh does)")
-	return ""
-}
-
-// newChromium starts a headless Chromium with a fresh profile and returns a
-// context for one tab.
-func newChromium(t *testing.T) context.Context {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(allocCtx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
-	return ctx
-}
 
 // identityPage is an upstream that shows the identity gatehouse sent.
 func identityPage() http.Handler {
@@ -73,26 +31,9 @@ func identityPage() http.Handler {
 // the application again. Screenshots of the provider's login form and the
 // identity page go to $GATEHOUSE_SCREENSHOTS (default: the test's temp dir).
 func TestRealBrowserLoginAndLogout(t *testing.T) {
-	ctx := newChromium(t)
+	ctx := testutil.Chromium(t)
 	g := startGate(t, withUpstream(identityPage()))
-	shots := os.Getenv("GATEHOUSE_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	} else if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	screenshot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path := filepath.Join(shots, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	screenshot := testutil.Screenshotter(ctx, t)
 	location := func() string {
 		t.Helper()
 		loc, err := chromedp.Run(ctx, chromedp.Location())

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatehouse/gatehouse/internal/testidp"
+	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // wsPage is a page whose script opens a WebSocket to wsURL, sends a message
@@ -30,7 +31,7 @@ ws.onclose = (e) => { if (!document.title.startsWith("message:")) document.title
 // from a sibling subdomain). That page's WebSocket to the application is
 // refused; the application's own page still opens one.
 func TestRealBrowserCrossSiteWebSocketHijacking(t *testing.T) {
-	ctx := newChromium(t)
+	ctx := testutil.Chromium(t)
 	ws := newWSEcho()
 	handshakes := make(chan string, 16) // the user the upstream saw on each WebSocket handshake
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
