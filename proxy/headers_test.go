@@ -97,6 +97,7 @@ func TestStripFamilies(t *testing.T) {
 	}{
 		{names: []string{"X-Forwarded-User", "x_forwarded_user", "X-FORWARDED-EMAIL", "X-Gatehouse-Assertion", "X-Forwarded-Access-Token"}, trusted: true},
 		{names: []string{"X-Http-Method-Override", "x_http_method_override", "X-Method-Override", "X-HTTP-Method"}, trusted: true},
+		{names: []string{"Http2-Settings", "HTTP2_SETTINGS", "Http2_settings"}, trusted: true},
 		{names: []string{
 			"X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Forwarded-Prefix",
 			"X-Forwarded-Server", "X-Forwarded-Ssl", "X-Forwarded-Scheme", "X-Forwarded-Uri", "X-Forwarded-Anything",

@@ -42,12 +42,11 @@ func newUpgradePolicy(cfg *config.Config) upgradePolicy {
 }
 
 // admitUpgrade prepares a request for the upstream as far as upgrades go and
-// reports whether it asks for one. HTTP2-Settings only ever serves an h2c
-// upgrade, so it is removed from every request. A request that names a
+// reports whether it asks for one (HTTP2-Settings, which serves only h2c, is
+// removed from every request by the stripper, headers.go). A request that names a
 // protocol not allowed (h2c always) is refused with 400, a handshake from an
 // origin not allowed with 403.
 func (h *Handler) admitUpgrade(r *http.Request) (upgrade bool, err error) {
-	stripHTTP2Settings(r.Header)
 	if _, asked := r.Header["Upgrade"]; !asked {
 		return false, nil
 	}
@@ -138,30 +137,6 @@ func normaliseOrigin(raw string) (string, bool) {
 		return "", false
 	}
 	return scheme + "://" + host, true
-}
-
-// stripHTTP2Settings removes HTTP2-Settings (also spelt with "_", which CGI
-// and PHP read as the same variable) and its Connection token.
-func stripHTTP2Settings(h http.Header) {
-	delete(h, "Http2-Settings")
-	delete(h, "Http2_settings")
-	conn := h["Connection"]
-	if !headerHasToken(conn, "http2-settings") {
-		return
-	}
-	var kept []string
-	for _, line := range conn {
-		for elem := range strings.SplitSeq(line, ",") {
-			if elem = strings.TrimSpace(elem); elem != "" && !strings.EqualFold(elem, "http2-settings") {
-				kept = append(kept, elem)
-			}
-		}
-	}
-	if len(kept) == 0 {
-		delete(h, "Connection")
-		return
-	}
-	h["Connection"] = []string{strings.Join(kept, ", ")}
 }
 
 // headerHasToken reports whether a comma-separated header names token

@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
 
@@ -87,33 +86,6 @@ func TestOriginAllowed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := p.originAllowed(tc.origin); got != tc.want {
 				t.Errorf("originAllowed(%q) = %v, want %v", tc.origin, got, tc.want)
-			}
-		})
-	}
-}
-
-func TestStripHTTP2Settings(t *testing.T) {
-	cases := []struct {
-		name     string
-		in       http.Header
-		wantConn []string // nil: no Connection header left
-	}{
-		{"settings and token", http.Header{"Http2-Settings": {"AAAA"}, "Connection": {"Upgrade, HTTP2-Settings"}}, []string{"Upgrade"}},
-		{"underscore spelling", http.Header{"Http2_settings": {"AAAA"}}, nil},
-		{"token only", http.Header{"Connection": {"http2-settings"}}, nil},
-		{"several lines", http.Header{"Connection": {"keep-alive", "HTTP2-Settings, Upgrade"}}, []string{"keep-alive, Upgrade"}},
-		{"untouched", http.Header{"Connection": {"keep-alive"}}, []string{"keep-alive"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			stripHTTP2Settings(tc.in)
-			for k := range tc.in {
-				if k != "Connection" {
-					t.Errorf("header %q left", k)
-				}
-			}
-			if got := tc.in["Connection"]; !slices.Equal(got, tc.wantConn) {
-				t.Errorf("Connection = %q, want %q", got, tc.wantConn)
 			}
 		})
 	}

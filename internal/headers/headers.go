@@ -27,6 +27,10 @@ const (
 // Method overrides are here too: no proxy writes them, they come from
 // clients, and an app that honours one (Yii2 does for any method) runs a
 // POST handler for what gatehouse's policy judged as a GET.
+//
+// HTTP2-Settings serves only an h2c upgrade, which gatehouse never forwards:
+// an upstream that accepts h2c would otherwise hold a connection on which
+// no request passes gatehouse's checks.
 func AlwaysStripped() []string {
 	return []string{
 		Assertion,
@@ -34,6 +38,7 @@ func AlwaysStripped() []string {
 		"X-Http-Method-Override",
 		"X-Method-Override",
 		"X-Http-Method",
+		"Http2-Settings",
 	}
 }
 
