@@ -1,48 +1,23 @@
 package demo
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/zap/zaptest"
 
-	"github.com/gatehouse/gatehouse/internal/syncbuf"
 	"github.com/gatehouse/gatehouse/internal/testidp"
-	"github.com/gatehouse/gatehouse/internal/testutil"
 )
 
 // TestDemoLoginShowsIdentity does what the README tells a newcomer: start the
 // demo, open the printed URL, log in as the printed user, see the identity.
 func TestDemoLoginShowsIdentity(t *testing.T) {
-	out := &syncbuf.Buffer{}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	port := testutil.FreePort(t)
-	go func() { done <- Run(ctx, Options{Port: port, Out: out, Logger: zaptest.NewLogger(t)}) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("demo: %v", err)
-		}
-	})
-
-	banner := regexp.MustCompile(`Open\s+(\S+)\n\s+Log in as\s+(\S+)\n\s+Password\s+(\S+)\n(?s:.*)identity provider\s+(\S+)`)
-	var m []string
-	for deadline := time.Now().Add(5 * time.Second); m == nil; {
-		if m = banner.FindStringSubmatch(out.String()); m == nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("demo printed no banner: %q", out.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	appURL, user, password, issuer := strings.TrimSuffix(m[1], "/"), m[2], m[3], m[4]
+	d := startDemo(t, zaptest.NewLogger(t))
+	appURL, user, password, issuer := d.appURL, d.user, d.password, d.issuer
 
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 10 * time.Second,
