@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
-
 	"github.com/gatehouse/gatehouse/internal/testidp"
 )
 
@@ -14,23 +12,7 @@ import (
 // typ (none when typ is "").
 func (m *tokenMinter) signTyped(typ string, payload []byte) string {
 	m.t.Helper()
-	opts := (&jose.SignerOptions{}).WithHeader("kid", m.kid)
-	if typ != "" {
-		opts = opts.WithType(jose.ContentType(typ))
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: m.key}, opts)
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	jws, err := signer.Sign(payload)
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	s, err := jws.CompactSerialize()
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	return s
+	return m.signWith(m.key, m.kid, typ, payload)
 }
 
 // TestBearerRefusesIDTokens: with the client id among bearer.audiences, the

@@ -54,11 +54,21 @@ func (m *tokenMinter) claims(sub string, edit func(map[string]any)) []byte {
 	return b
 }
 
-// sign signs with key under kid using RS256.
+// sign signs with key under kid using RS256, typ JWT.
 func (m *tokenMinter) sign(key *rsa.PrivateKey, kid string, payload []byte) string {
 	m.t.Helper()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key},
-		(&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", kid))
+	return m.signWith(key, kid, "JWT", payload)
+}
+
+// signWith signs with key under kid using RS256 and the JOSE typ header typ
+// ("" leaves it out).
+func (m *tokenMinter) signWith(key *rsa.PrivateKey, kid, typ string, payload []byte) string {
+	m.t.Helper()
+	opts := (&jose.SignerOptions{}).WithHeader("kid", kid)
+	if typ != "" {
+		opts = opts.WithType(jose.ContentType(typ))
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: key}, opts)
 	if err != nil {
 		m.t.Fatal(err)
 	}
