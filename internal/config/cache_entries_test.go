@@ -1,7 +1,6 @@
 package config
 
 import (
-	"slices"
 	"testing"
 )
 
@@ -27,19 +26,9 @@ func TestSessionCacheEntries(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				env[k] = v
-			}
-			c, err := load(t, tc.yaml, env)
-			if tc.wantErr != "" {
-				if !slices.Contains(errLines(err), tc.wantErr) {
-					t.Fatalf("error = %v, want a line %q", err, tc.wantErr)
-				}
+			c := loadCase(t, tc.yaml, tc.env, tc.wantErr)
+			if c == nil {
 				return
-			}
-			if err != nil {
-				t.Fatalf("Load: %v", err)
 			}
 			if c.Session.CacheEntries != tc.want {
 				t.Errorf("session.cache_entries = %d, want %d", c.Session.CacheEntries, tc.want)

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"encoding/base64"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -67,6 +68,26 @@ func mustLoad(t *testing.T, yaml string, env map[string]string) *Config {
 	c, err := load(t, yaml, env)
 	if err != nil {
 		t.Fatalf("Load: unexpected error:\n%v", err)
+	}
+	return c
+}
+
+// loadCase loads yaml with baseEnv plus extra. With wantErr set, the load
+// must fail with that line among its errors, and nil is returned;
+// otherwise it must succeed.
+func loadCase(t *testing.T, yaml string, extra map[string]string, wantErr string) *Config {
+	t.Helper()
+	env := baseEnv()
+	maps.Copy(env, extra)
+	c, err := load(t, yaml, env)
+	if wantErr != "" {
+		if !slices.Contains(errLines(err), wantErr) {
+			t.Fatalf("error = %v, want a line %q", err, wantErr)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("Load: %v", err)
 	}
 	return c
 }

@@ -47,19 +47,9 @@ func TestUpstreamUpgradeKeys(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				env[k] = v
-			}
-			c, err := load(t, tc.yaml, env)
-			if tc.wantErr != "" {
-				if !slices.Contains(errLines(err), tc.wantErr) {
-					t.Fatalf("error = %v, want a line %q", err, tc.wantErr)
-				}
+			c := loadCase(t, tc.yaml, tc.env, tc.wantErr)
+			if c == nil {
 				return
-			}
-			if err != nil {
-				t.Fatalf("Load: %v", err)
 			}
 			u := c.Upstream
 			if !slices.Equal(u.AllowedUpgrades, tc.upgrades) || !slices.Equal(u.WebSocketOrigins, tc.origins) || u.UpgradeSessionCheck != tc.check {
