@@ -188,14 +188,15 @@ func TestProviderLogout(t *testing.T) {
 	alice, _ := u.addSession(t, "alice", nil)
 	bob, _ := u.addSession(t, "bob", nil)
 	carol, _ := u.addSession(t, "carol", nil)
+	iat := u.clock.Now()
 	u.idp.logoutToken = func(token string) (*oidcclient.LogoutToken, error) {
 		switch token {
 		case "alice-sid":
-			return &oidcclient.LogoutToken{SessionID: alice.IDPSessionID, JWTID: "j1"}, nil
+			return &oidcclient.LogoutToken{SessionID: alice.IDPSessionID, JWTID: "j1", IssuedAt: iat}, nil
 		case "bob-sub":
-			return &oidcclient.LogoutToken{Subject: "bob", JWTID: "j2"}, nil
+			return &oidcclient.LogoutToken{Subject: "bob", JWTID: "j2", IssuedAt: iat}, nil
 		case "bob-with-alices-sid":
-			return &oidcclient.LogoutToken{Subject: "bob", SessionID: alice.IDPSessionID, JWTID: "j3"}, nil
+			return &oidcclient.LogoutToken{Subject: "bob", SessionID: alice.IDPSessionID, JWTID: "j3", IssuedAt: iat}, nil
 		}
 		return nil, &oidcclient.LogoutTokenError{Reason: "signature"}
 	}

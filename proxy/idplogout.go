@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -63,27 +64,29 @@ func (h *Handler) backchannelLogout(w http.ResponseWriter, r *http.Request) erro
 		return nil
 	}
 
-	// The jti is remembered for as long as a token with it can pass the
-	// iat check (max age, plus the skew a future iat may have had). It is
-	// taken as a lock so that a failed deletion can release it: the
-	// provider's retry must not be refused as a replay.
-	jtiKey := "logout-jti:" + hashToken(lt.Issuer+"\x00"+lt.JWTID)
-	claim, err := h.store.TryLock(r.Context(), jtiKey, maxAge+h.opts.clockSkew)
+	// Sessions go first, the jti mark after them, so that no store write
+	// that timed out (503) yet ran later can refuse the provider's retry as
+	// a replay while the sessions live on. A replay is harmless in turn:
+	// only sessions created before the token was issued end, never a login
+	// that came after it.
+	issuedBefore := lt.IssuedAt.Add(h.opts.clockSkew)
+	ended, err := h.endProviderSessions(r.Context(), lt.Subject, lt.SessionID, issuedBefore)
 	if err != nil {
+		h.endUpgrades(ended...)
 		return err
 	}
-	if claim == "" {
+	// The jti is remembered for as long as a token with it can pass the
+	// iat check (max age, plus the skew a future iat may have had).
+	jtiKey := "logout-jti:" + hashToken(lt.Issuer+"\x00"+lt.JWTID)
+	first, err := h.store.Claim(r.Context(), jtiKey, maxAge+h.opts.clockSkew)
+	if err != nil {
+		h.endUpgrades(ended...)
+		return err
+	}
+	if !first {
+		h.endUpgrades(ended...)
 		h.rejectLogoutToken(w, r, rejectReplayed, errors.New("jti already used"))
 		return nil
-	}
-	ended, err := h.endProviderSessions(r.Context(), lt.Subject, lt.SessionID)
-	if err != nil {
-		unlockCtx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), refreshTimeout)
-		if uerr := h.store.Unlock(unlockCtx, jtiKey, claim); uerr != nil {
-			h.log(r.Context()).Warn("release logout token jti after a failed deletion", zap.Error(uerr))
-		}
-		cancel()
-		return err
 	}
 	h.endUpgrades(ended...)
 	h.metrics.Logout(metrics.LogoutBackChannel, len(ended))
@@ -94,24 +97,24 @@ func (h *Handler) backchannelLogout(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// endProviderSessions deletes the sessions a logout names: those of the
-// provider session sid, or all of the user sub when only sub is given. With
-// both, only the sessions of sid that belong to sub: a sid that names another
-// user's session ends nothing.
-func (h *Handler) endProviderSessions(ctx context.Context, sub, sid string) ([]string, error) {
-	switch {
-	case sub == "":
-		return h.store.DeleteByIDPSession(ctx, sid)
-	case sid == "":
-		return h.store.DeleteBySubject(ctx, sub)
+// endProviderSessions deletes the sessions a logout names that were created
+// before issuedBefore: those of the provider session sid, or all of the user
+// sub when only sub is given. With both, only the sessions of sid that belong
+// to sub: a sid that names another user's session ends nothing.
+func (h *Handler) endProviderSessions(ctx context.Context, sub, sid string, issuedBefore time.Time) ([]string, error) {
+	var sessions []*session.Session
+	var err error
+	if sid != "" {
+		sessions, err = h.store.SessionsByIDPSession(ctx, sid)
+	} else {
+		sessions, err = h.store.SessionsBySubject(ctx, sub)
 	}
-	sessions, err := h.store.SessionsBySubject(ctx, sub)
 	if err != nil {
 		return nil, err
 	}
 	ended := []string{}
 	for _, s := range sessions {
-		if s.IDPSessionID != sid {
+		if sub != "" && s.Subject != sub || s.CreatedAt.After(issuedBefore) {
 			continue
 		}
 		if err := h.store.Delete(ctx, s.ID); err != nil {

@@ -70,6 +70,7 @@ type locker interface {
 // indexer ends a provider session's or a user's sessions (idplogout.go).
 type indexer interface {
 	SessionsBySubject(ctx context.Context, subject string) ([]*session.Session, error)
+	SessionsByIDPSession(ctx context.Context, sid string) ([]*session.Session, error)
 	DeleteBySubject(ctx context.Context, subject string) ([]string, error)
 	DeleteByIDPSession(ctx context.Context, sid string) ([]string, error)
 }

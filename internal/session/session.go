@@ -108,6 +108,9 @@ type Index interface {
 	// DeleteBySubject deletes every session of the user and returns the ids
 	// it deleted.
 	DeleteBySubject(ctx context.Context, subject string) ([]string, error)
+	// SessionsByIDPSession returns the live sessions created by the
+	// provider's login session sid (Session.IDPSessionID); none for "".
+	SessionsByIDPSession(ctx context.Context, sid string) ([]*Session, error)
 	// DeleteByIDPSession deletes every session created by the provider's
 	// login session sid (Session.IDPSessionID) and returns the ids it deleted.
 	DeleteByIDPSession(ctx context.Context, sid string) ([]string, error)

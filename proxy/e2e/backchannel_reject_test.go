@@ -146,3 +146,56 @@ func TestBackchannelLogoutStoreDown(t *testing.T) {
 		t.Fatal("session survived the retried logout")
 	}
 }
+
+// TestBackchannelLogoutSlowStore: a Redis that is slow, not down, runs the
+// commands of a logout that was answered 503 after the answer. The
+// provider's retry must still end the session: before, the jti mark written
+// first ran late and the retry was refused as a replay, the session living
+// on. The server is frozen with SIGSTOP, which only a real process shows.
+func TestBackchannelLogoutSlowStore(t *testing.T) {
+	g := startGate(t, withStore("redis"))
+	m := newLogoutMinter(t, g)
+	br, sid := loginAs(t, g, alice)
+	token := logoutForm(m.token("", sid, nil))
+
+	g.Redis.Freeze()
+	status, body, _ := postLogoutToken(t, g, token)
+	g.Redis.Thaw()
+	if status != http.StatusServiceUnavailable {
+		t.Fatalf("frozen store: status %d %s, want 503", status, body)
+	}
+	if status, body, _ := postLogoutToken(t, g, token); status != http.StatusOK {
+		t.Fatalf("retry after the store caught up: status %d %s, want 200", status, body)
+	}
+	if br.loggedIn(g) {
+		t.Fatal("session survived the retried logout")
+	}
+	// The retry took the jti: the same token once more is a replay.
+	if status, body, _ := postLogoutToken(t, g, token); status != http.StatusBadRequest {
+		t.Fatalf("replay: status %d %s, want 400", status, body)
+	}
+}
+
+// TestBackchannelLogoutSparesLaterLogins: a logout token ends only the
+// sessions created before it was issued (within oidc.clock_skew), so a
+// replayed or late token never ends a login that came after it.
+func TestBackchannelLogoutSparesLaterLogins(t *testing.T) {
+	g := startGate(t)
+	m := newLogoutMinter(t, g)
+	br, _ := loginAs(t, g, alice)
+	// Issued three minutes ago: within logout_token_max_age (5m), before
+	// the login by more than the clock skew (30s).
+	early := m.token(alice.ID, "", func(c map[string]any) { c["iat"] = time.Now().Add(-3 * time.Minute).Unix() })
+	if status, body, _ := postLogoutToken(t, g, logoutForm(early)); status != http.StatusOK {
+		t.Fatalf("early token: status %d %s, want 200", status, body)
+	}
+	if !br.loggedIn(g) {
+		t.Fatal("a logout token issued before the login ended it")
+	}
+	if status, body, _ := postLogoutToken(t, g, logoutForm(m.token(alice.ID, "", nil))); status != http.StatusOK {
+		t.Fatalf("current token: status %d %s, want 200", status, body)
+	}
+	if br.loggedIn(g) {
+		t.Fatal("a logout token issued after the login did not end it")
+	}
+}

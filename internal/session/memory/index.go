@@ -54,6 +54,14 @@ func (s *Store) DeleteBySubject(_ context.Context, subject string) ([]string, er
 	return s.deleteAll("delete by subject", func() []string { return keys(s.bySubject[subject]) })
 }
 
+// SessionsByIDPSession returns the live sessions with that IdP sid.
+func (s *Store) SessionsByIDPSession(_ context.Context, sid string) ([]*session.Session, error) {
+	if sid == "" {
+		return []*session.Session{}, nil
+	}
+	return s.collect("sessions by idp session", func() []string { return keys(s.bySID[sid]) })
+}
+
 // DeleteByIDPSession deletes every session with that IdP sid.
 func (s *Store) DeleteByIDPSession(_ context.Context, sid string) ([]string, error) {
 	if sid == "" {

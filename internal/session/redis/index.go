@@ -83,6 +83,19 @@ func (s *Store) DeleteBySubject(ctx context.Context, subject string) ([]string, 
 	return s.deleteIDs(ctx, "delete by subject", ids)
 }
 
+// SessionsByIDPSession returns the live sessions with that IdP sid; members
+// whose session is gone are removed from the index on the way.
+func (s *Store) SessionsByIDPSession(ctx context.Context, sid string) ([]*session.Session, error) {
+	if sid == "" {
+		return []*session.Session{}, nil
+	}
+	ids, err := s.members(ctx, s.sidKey(sid))
+	if err != nil {
+		return nil, err
+	}
+	return s.loadMany(ctx, "sessions by idp session", ids, s.sidKey(sid))
+}
+
 // DeleteByIDPSession deletes every session with that IdP sid.
 func (s *Store) DeleteByIDPSession(ctx context.Context, sid string) ([]string, error) {
 	if sid == "" {

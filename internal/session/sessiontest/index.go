@@ -147,6 +147,14 @@ func testDeleteByIDPSession(t *testing.T, st session.Backend) {
 	for _, s := range []*session.Session{a, b, keep} {
 		mustSave(t, st, s, time.Hour)
 	}
+	listed, err := st.SessionsByIDPSession(ctx(t), sid)
+	if err != nil {
+		t.Fatalf("SessionsByIDPSession: %v", err)
+	}
+	assertIDs(t, "sessions of the provider session", ids(listed), []string{a.ID, b.ID})
+	if none, err := st.SessionsByIDPSession(ctx(t), ""); err != nil || len(none) != 0 {
+		t.Errorf("SessionsByIDPSession(\"\") = %d sessions, %v; want none", len(none), err)
+	}
 	deleted, err := st.DeleteByIDPSession(ctx(t), sid)
 	if err != nil {
 		t.Fatalf("DeleteByIDPSession: %v", err)
@@ -155,6 +163,9 @@ func testDeleteByIDPSession(t *testing.T, st session.Backend) {
 	assertNotFound(t, st, a.ID)
 	assertNotFound(t, st, b.ID)
 	mustLoad(t, st, keep.ID)
+	if listed, err := st.SessionsByIDPSession(ctx(t), sid); err != nil || len(listed) != 0 {
+		t.Errorf("SessionsByIDPSession after delete = %d sessions, %v; want none", len(listed), err)
+	}
 	// The subject index no longer lists them either.
 	assertIDs(t, "sessions of the user", bySubject(t, st, sub), []string{keep.ID})
 	if deleted, err := st.DeleteByIDPSession(ctx(t), ""); err != nil || len(deleted) != 0 {
