@@ -52,6 +52,7 @@ var rules = []struct {
 	{"internal/testutil", nil, "test helper: ports and polling"},
 	{"internal/layers", nil, ""},
 	{"proxy/e2e", nil, "tests only"},
+	{"docs", nil, "tests only: the Markdown files' links"},
 }
 
 // TestLayers lists every package's imports (not its tests') with go list and
