@@ -30,7 +30,7 @@ func TestLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, must := range []string{"README.md"} {
+	for _, must := range []string{"README.md", "docs/configuration.md", "helm/gatehouse/README.md"} {
 		if !slices.Contains(files, must) {
 			t.Fatalf("%s not found among the Markdown files %q", must, files)
 		}
@@ -44,6 +44,34 @@ func TestLinks(t *testing.T) {
 		t.Error(p)
 	}
 	t.Logf("checked %d links in %d Markdown files", c.checked, len(files))
+}
+
+// TestReadmeLinksEveryPage keeps docs/ reachable: README.md ("Where to read
+// on") must link every page in docs/.
+func TestReadmeLinksEveryPage(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := newChecker(root).page("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	linked := map[string]bool{}
+	for _, l := range readme.links {
+		target, _, _ := strings.Cut(l.dest, "#")
+		linked[path.Clean(target)] = true
+	}
+	pages, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pages {
+		rel := "docs/" + filepath.Base(p)
+		if !linked[rel] {
+			t.Errorf("README.md does not link %s: add it to \"Where to read on\"", rel)
+		}
+	}
 }
 
 // TestLinksFindsBrokenOnes runs the checker on testdata/broken, a small tree
