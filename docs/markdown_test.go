@@ -41,6 +41,7 @@ func parsePage(text string) page {
 		prevBlank = true
 		inCode    bool // in an indented code block
 		inList    bool // since a list item, until an unindented paragraph
+		itemStart int  // the column where the last list item's text starts
 		prevText  = -1 // index of the previous paragraph line, for setext headings
 	)
 	for i, line := range lines {
@@ -61,17 +62,16 @@ func parsePage(text string) page {
 		}
 		// An indented line after a blank line is code, except inside a list,
 		// where it continues the item unless it is indented further still.
-		indented := strings.HasPrefix(line, "    ") || strings.HasPrefix(line, "\t")
-		if indented && (inCode || prevBlank) {
-			itemCode := strings.HasPrefix(line, "       ") || strings.HasPrefix(line, "\t\t")
-			if !inList || itemCode {
+		indent := indentWidth(line)
+		if indent >= 4 && (inCode || prevBlank) {
+			if !inList || indent >= itemStart+4 {
 				inCode = true
 				continue
 			}
 		}
 		inCode = false
-		if listItem.MatchString(line) {
-			inList = true
+		if m := listItem.FindString(line); m != "" {
+			inList, itemStart = true, indentWidth(m)+len(strings.TrimSpace(m))+1
 		} else if prevBlank && !strings.HasPrefix(line, " ") {
 			inList = false
 		}
@@ -103,6 +103,22 @@ func parsePage(text string) page {
 		}
 	}
 	return p
+}
+
+// indentWidth counts a line's leading columns, a tab as four.
+func indentWidth(line string) int {
+	n := 0
+	for _, r := range line {
+		switch r {
+		case ' ':
+			n++
+		case '\t':
+			n += 4 - n%4
+		default:
+			return n
+		}
+	}
+	return n
 }
 
 // paragraphLine reports whether a line can be the text of a setext heading.
