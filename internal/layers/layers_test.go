@@ -52,6 +52,7 @@ var rules = []struct {
 	{"internal/testutil", nil, "test helper: ports and polling"},
 	{"internal/layers", nil, ""},
 	{"proxy/e2e", nil, "tests only"},
+	{"docs", nil, "tests only: the documentation's links and the README's config"},
 }
 
 // TestLayers lists every package's imports (not its tests') with go list and
