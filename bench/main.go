@@ -12,7 +12,7 @@
 // the configurations. With taskset and two or more cores, the servers and
 // Redis run on core 0 and this process (the load generator and the
 // provider) on core 1. The proxy's CPU time is read from /proc/PID/stat of
-// its process around each measured window. See README "Performance".
+// its process around each measured window. See docs/performance.md.
 package main
 
 import (

@@ -214,7 +214,7 @@ func (r *results) writeJSON(path string) error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-// markdown renders the results as the table the README describes.
+// markdown renders the results as the table docs/performance.md describes.
 func (r *results) markdown() string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }

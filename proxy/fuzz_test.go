@@ -1,7 +1,7 @@
 package proxy
 
 // Fuzz targets for the request path's parsers. scripts/test.sh runs each for
-// a few seconds; see the README ("Fuzzing") for longer runs.
+// a few seconds; see docs/testing.md ("Fuzzing") for longer runs.
 
 import (
 	"context"
@@ -243,7 +243,7 @@ func FuzzForwardingHeaders(f *testing.F) {
 	})
 }
 
-// inForwardingFamily is the README's table of what a client outside
+// inForwardingFamily is docs/upstream.md's table of what a client outside
 // trusted_proxies cannot send, written out again (not taken from
 // headers.go), so that the fuzzer checks the stripper against the contract
 // rather than against itself. Identity headers are X-Forwarded-*.

@@ -163,7 +163,7 @@ step "go test (helm/gatehouse/tests: chart rendering, validated offline)"
 step "go test (tools/dockerfile: buildkit lint, image rules, static build)"
 (cd tools/dockerfile && go test -count=1 -timeout 10m ./...)
 # Each fuzz target briefly, by a count of executions (scripts/fuzz.sh says
-# why; FUZZTIME=0 skips, see README "Fuzzing" for longer runs).
+# why; FUZZTIME=0 skips, see docs/testing.md "Fuzzing" for longer runs).
 step "fuzz (scripts/fuzz.sh)"
 ./scripts/fuzz.sh
 # The load benchmark in its smoke mode (a few seconds): proves it still runs,

@@ -54,7 +54,7 @@ func TestErrorsNameTheirSource(t *testing.T) {
 }
 
 // TestEmptyVariableIsUnset: an empty GATEHOUSE_* variable leaves the file's
-// value (or the default) in force, as the README says.
+// value (or the default) in force, as docs/configuration.md says.
 func TestEmptyVariableIsUnset(t *testing.T) {
 	env := baseEnv()
 	env["GATEHOUSE_SESSION_STORE"] = ""

@@ -130,7 +130,7 @@ func TestForwardingHeadersCannotSteerTheApp(t *testing.T) {
 
 // TestTrustedProxyForwardingHeadersReachTheApp: a proxy in trusted_proxies
 // speaks for the client, so its forwarding headers reach the app (the table
-// in the README); identity headers and method overrides never do.
+// in docs/upstream.md); identity headers and method overrides never do.
 func TestTrustedProxyForwardingHeadersReachTheApp(t *testing.T) {
 	app := frontController(t)
 	g := startGate(t, withConfigFile(frontControllerPolicy),
