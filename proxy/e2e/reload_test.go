@@ -355,3 +355,77 @@ func TestReloadWhileServing(t *testing.T) {
 		}
 	}
 }
+
+// reloadConfig rewrites the gate's config file and waits until the watcher
+// has applied it: the n-th successful reload.
+func reloadConfig(t *testing.T, g *gate, yaml string, n int) {
+	t.Helper()
+	rewriteFile(t, g.ConfigPath, yaml)
+	testutil.Eventually(t, fmt.Sprintf("successful reload %d", n), 5*time.Second, func() bool {
+		return reloadsCounted(t, g, "success") == float64(n)
+	})
+}
+
+// TestReloadKeepsOpenWebSockets: upgraded connections opened before a
+// reload stay open across it, a logout handled after it still closes them
+// at once, and a rule added by a reload closes the connections it now denies
+// at their next session check.
+func TestReloadKeepsOpenWebSockets(t *testing.T) {
+	ws := newWSEcho()
+	ticks := newManualTicks()
+	const base = "reload: {watch_interval: 100ms}\n"
+	g := startGate(t, withUpstream(ws), withProxyOptions(proxyTicker(ticks)), withConfigFile(base))
+	b := newBrowser(t)
+	b.loginAlice(g)
+	c := wsOpen(t, g, "/ws", b.sessionCookie(g), "Origin: "+g.URL)
+	c.echo(t, "before the reload")
+
+	reloadConfig(t, g, base+"authorization: {rules: [{path: /reports, allowed_groups: [auditors]}]}\n", 1)
+	c.echo(t, "after the reload")
+	ticks.tick(t) // a session check under the new config keeps it
+	c.echo(t, "after a session check")
+	if resp := b.navigate(g.URL + "/oauth2/logout"); resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusFound {
+		t.Fatalf("logout: status %d", resp.StatusCode)
+	}
+	if !c.closedWithin(t, 5*time.Second) {
+		t.Fatal("a logout after the reload left the WebSocket opened before it open")
+	}
+
+	b2 := newBrowser(t)
+	b2.loginAlice(g)
+	c2 := wsOpen(t, g, "/ws", b2.sessionCookie(g), "Origin: "+g.URL)
+	c2.echo(t, "before the rule")
+	reloadConfig(t, g, base+"authorization: {rules: [{path: /ws, allowed_groups: [auditors]}]}\n", 2)
+	if !c2.closedAfterTicks(t, ticks) {
+		t.Fatal("a rule that denies /ws left the WebSocket open after its session checks")
+	}
+}
+
+// TestReloadKeepsLoginRateLimits: a reload does not give a client that used
+// up its login burst a fresh one.
+func TestReloadKeepsLoginRateLimits(t *testing.T) {
+	const base = "reload: {watch_interval: 100ms}\n"
+	g := startGate(t, withConfigFile(base), withEnv("GATEHOUSE_SERVER_LOGIN_RATE_LIMIT=1", "GATEHOUSE_SERVER_LOGIN_RATE_BURST=10"))
+	starts := func(n int) (passed int) {
+		for range n {
+			switch resp := getFrom(t, "127.0.0.2", g, "/oauth2/start?rd=%2F", "Accept", "application/json"); resp.StatusCode {
+			case http.StatusFound:
+				passed++
+			case http.StatusTooManyRequests:
+			default:
+				t.Fatalf("/start: status %d", resp.StatusCode)
+			}
+		}
+		return passed
+	}
+	if passed := starts(12); passed > 11 {
+		t.Fatalf("%d of 12 starts passed a burst of 10", passed)
+	}
+	spent := time.Now()
+	reloadConfig(t, g, base+"authorization: {public_paths: [/static]}\n", 1)
+	// One token a second refills meanwhile; a fresh limiter would pass all ten.
+	passed := starts(10)
+	if allowed := int(time.Since(spent).Seconds()) + 1; passed > allowed {
+		t.Errorf("after the reload %d of 10 starts passed, want at most %d: the spent burst was restored", passed, allowed)
+	}
+}
