@@ -236,6 +236,10 @@ func visibleWithin(t *testing.T, what string, changed time.Time, cond func() boo
 // (secrets_file), and then the file is broken. No request fails, each change
 // is visible within a second, and the broken file changes nothing.
 func TestReloadWhileServing(t *testing.T) {
+	bothStores(t, testReloadWhileServing)
+}
+
+func testReloadWhileServing(t *testing.T, store string) {
 	dir := t.TempDir()
 	ks, _ := newKeys(t, keys.ES256, keys.ES256)
 	pemOf := func(k keys.Key) string {
@@ -254,7 +258,7 @@ func TestReloadWhileServing(t *testing.T) {
 	const rule = "authorization: {rules: [{path: /reports, allowed_groups: [auditors]}]}\n"
 
 	logs := &syncbuf.Buffer{}
-	g := startGate(t, withConfigFile(base), withLogs(logs),
+	g := startGate(t, withStore(store), withConfigFile(base), withLogs(logs),
 		withEnv("GATEHOUSE_COOKIE_SECRETS="), // the harness's secret: the file holds them here
 		withUpstream(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			_, _ = io.WriteString(w, "ok "+r.Header.Get("X-Gatehouse-Assertion"))
