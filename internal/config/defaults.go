@@ -68,7 +68,9 @@ func defaults() *Config {
 			LoginRateLimit:    5,
 			LoginRateBurst:    20,
 		},
-		Log:    Log{Level: "info", Format: "json", FlushInterval: time.Second},
+		Log: Log{Level: "info", Format: "json", FlushInterval: time.Second},
+
+		// config_reload.go
 		Reload: Reload{WatchInterval: time.Second},
 	}
 }
