@@ -126,12 +126,18 @@ func (s *Server) reloadLocked() error {
 		s.logRefused(err)
 		return fmt.Errorf("config reload: %w", err)
 	}
+	changed := config.ChangedKeys(r.running, next)
+	if len(changed) == 0 {
+		// Derived values follow from the keys: the running handler is this
+		// config's already, and keeps its warm caches.
+		s.logger.Info("config reloaded", zap.Strings("changed", changed))
+		return nil
+	}
 	handler, err := r.build(next, r.live.Load())
 	if err != nil {
 		s.logger.Error("config reload refused; the running config stays", zap.Error(err))
 		return fmt.Errorf("config reload: %w", err)
 	}
-	changed := config.ChangedKeys(r.running, next)
 	r.live.Store(handler)
 	if r.opts.Level != nil {
 		if lvl, err := zapcore.ParseLevel(next.Log.Level); err == nil {

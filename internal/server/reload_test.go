@@ -119,9 +119,13 @@ func TestReloadAppliesAndHoldsRestartOnlyKeys(t *testing.T) {
 	}
 
 	// The same file again: the held keys are named again (they still
-	// differ from what runs); nothing else changed.
+	// differ from what runs); nothing else changed, so the handler stays.
+	swapped := r.srv.reload.live.Load()
 	if err := r.srv.Reload(); err != nil {
 		t.Fatal(err)
+	}
+	if r.srv.reload.live.Load() != swapped {
+		t.Error("a reload that changed nothing replaced the handler")
 	}
 	if got := r.strings(msgHeld, "keys"); len(got) != 2 {
 		t.Errorf("second reload: %d lines naming restart-only keys, want 2 in all", len(got))
