@@ -145,6 +145,7 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 	for _, opt := range opts {
 		opt(h)
 	}
+	h.upgrades.latest.Store(h)
 	return h, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -41,9 +42,18 @@ func (t timeTicker) Stop()                 { t.t.Stop() }
 type openUpgrades struct {
 	interval  time.Duration
 	newTicker func(time.Duration) Ticker
+	*upgradeSet
+}
 
+// upgradeSet is the part of openUpgrades that outlives a config reload: the
+// handler built by the reload takes it over (WithPrevious, reload.go).
+type upgradeSet struct {
 	mu    sync.Mutex
 	conns map[string]map[*openUpgrade]struct{} // session id → connections
+	// latest is the newest handler sharing this set: a connection's checks
+	// apply its policy, so a reload that denies a path also closes the
+	// connections already open on it.
+	latest atomic.Pointer[Handler]
 }
 
 // openUpgrade ends one upgraded connection: cancelling its request context
@@ -51,7 +61,7 @@ type openUpgrades struct {
 type openUpgrade struct{ end context.CancelFunc }
 
 func newOpenUpgrades(interval time.Duration) *openUpgrades {
-	return &openUpgrades{interval: interval, newTicker: newTimeTicker, conns: map[string]map[*openUpgrade]struct{}{}}
+	return &openUpgrades{interval: interval, newTicker: newTimeTicker, upgradeSet: &upgradeSet{conns: map[string]map[*openUpgrade]struct{}{}}}
 }
 
 // track registers a connection of session id until the returned func is called.
@@ -125,7 +135,7 @@ func (h *Handler) watchUpgrade(ctx context.Context, end context.CancelFunc, path
 			return
 		case <-t.C():
 		}
-		if reason := h.upgradeEnded(ctx, path, auth); reason != "" {
+		if reason := h.upgrades.current(h).upgradeEnded(ctx, path, auth); reason != "" {
 			if ctx.Err() != nil {
 				return // the connection ended on its own meanwhile
 			}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -137,7 +138,8 @@ func serve(args, env []string, stderr io.Writer) int {
 		}
 		return 1
 	}
-	logger, err := logging.NewWith(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, FlushInterval: cfg.Log.FlushInterval, Output: zapcore.Lock(zapcore.AddSync(stderr))})
+	level := zap.NewAtomicLevel() // log.level, changed by a reload
+	logger, err := logging.NewWith(logging.Options{Level: cfg.Log.Level, Format: cfg.Log.Format, FlushInterval: cfg.Log.FlushInterval, Output: zapcore.Lock(zapcore.AddSync(stderr)), AtomicLevel: &level})
 	if err != nil {
 		fmt.Fprintln(stderr, "gatehouse:", err)
 		return 1
@@ -149,8 +151,10 @@ func serve(args, env []string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gatehouse:", err)
 		return 1
 	}
+	srv.EnableReload(server.ReloadOptions{Path: path, Env: env, Level: &level})
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	reloadOnHangup(ctx, srv)
 	if err := srv.Run(ctx); err != nil {
 		fmt.Fprintln(stderr, "gatehouse:", err)
 		return 1

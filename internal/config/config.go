@@ -57,6 +57,9 @@ type Config struct {
 	ForwardAuth ForwardAuth `key:"forward_auth"`
 	// Log holds the logging settings (section log).
 	Log Log `key:"log"`
+	// Reload says how a running gatehouse notices config changes (section
+	// reload, config_reload.go).
+	Reload Reload `key:"reload"`
 }
 
 // Secure reports whether public_url is https, which makes cookies Secure and

@@ -69,6 +69,9 @@ func defaults() *Config {
 			LoginRateBurst:    20,
 		},
 		Log: Log{Level: "info", Format: "json", FlushInterval: time.Second},
+
+		// config_reload.go
+		Reload: Reload{WatchInterval: time.Second},
 	}
 }
 

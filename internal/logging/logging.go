@@ -29,6 +29,10 @@ type Options struct {
 	FlushInterval time.Duration
 	// Output is where lines go (default stderr).
 	Output zapcore.WriteSyncer
+	// AtomicLevel, when set, becomes the logger's level (set to Level
+	// first): whoever holds it changes the level of the running logger, as
+	// a config reload does.
+	AtomicLevel *zap.AtomicLevel
 }
 
 // bufferSize bounds the buffered output: a full buffer is written at once.
@@ -54,6 +58,10 @@ func NewWith(o Options) (*zap.Logger, error) {
 		return nil, fmt.Errorf("log.format: %q is not json or console", format)
 	}
 	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	if o.AtomicLevel != nil {
+		o.AtomicLevel.SetLevel(lvl)
+		cfg.Level = *o.AtomicLevel
+	}
 	// Sampling would drop access lines under load; operators expect one per request.
 	cfg.Sampling = nil
 	out := o.Output

@@ -73,3 +73,23 @@ func TestNewWithRefusesBadSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestAtomicLevel: the holder of the level changes what the running logger
+// writes (a config reload does this with log.level).
+func TestAtomicLevel(t *testing.T) {
+	out := &syncBuffer{}
+	lvl := zap.NewAtomicLevel()
+	logger, err := NewWith(Options{Level: "warn", Format: "json", Output: out, AtomicLevel: &lvl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lvl.String() != "warn" {
+		t.Fatalf("level %s after NewWith, want warn (from Level)", lvl)
+	}
+	logger.Info("quiet")
+	lvl.SetLevel(zap.DebugLevel)
+	logger.Debug("loud")
+	if got := out.String(); strings.Contains(got, "quiet") || !strings.Contains(got, "loud") {
+		t.Errorf("output %q: want only the line logged after the level was lowered", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,6 +36,8 @@ type Server struct {
 	// endUpgraded cancels their base context at shutdown.
 	inflight    *inflight
 	endUpgraded context.CancelFunc
+	// reload swaps the request handler when the config changes (reload.go).
+	reload reloader
 }
 
 // New builds a server. Nothing is contacted yet: the store and the provider
@@ -66,7 +69,10 @@ func New(cfg *config.Config, logger *zap.Logger, opts ...proxy.Option) (*Server,
 		return nil, fmt.Errorf("build request handler: %w", err)
 	}
 	s := &Server{cfg: cfg, logger: logger, store: store, oidc: oidc}
-	s.inflight = &inflight{next: handler}
+	s.reload.init(cfg, handler, metrics.NewConfigReloads(registry), func(c *config.Config, prev *proxy.Handler) (*proxy.Handler, error) {
+		return proxy.New(c, store, oidc, m, logger, append(slices.Clone(opts), proxy.WithPrevious(prev))...)
+	})
+	s.inflight = &inflight{next: &s.reload.live}
 	var base context.Context
 	base, s.endUpgraded = context.WithCancel(context.Background())
 	s.main = &http.Server{
@@ -144,6 +150,7 @@ func (s *Server) Serve(ctx context.Context, mainLn, opsLn net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.oidc.Run(ctx)
+	go s.watchConfig(ctx)
 
 	errs := make(chan error, 2)
 	serve := func(srv *http.Server, ln net.Listener, name string) {

@@ -38,6 +38,9 @@ type gate struct {
 	IDP      *testidp.IDP
 	Upstream *recorder
 	Redis    *redistest.Server // nil with the memory store
+	// ConfigPath is the config file (withConfigFile), "" without one; the
+	// gate reloads when it changes (reload_test.go).
+	ConfigPath string
 	// stop shuts the gate down as SIGTERM would and returns Serve's error;
 	// later calls return the same. Cleanup calls it too.
 	stop func() error
@@ -57,6 +60,8 @@ type options struct {
 	// proxyOpts reach proxy.New (injected clocks and tickers; withClock,
 	// upgrade_test.go).
 	proxyOpts []proxy.Option
+	// logs, when set, gets every gate's log lines too (withLogs, reload_test.go).
+	logs io.Writer
 }
 
 // providerConfig points gatehouse at a provider the test runs itself.
@@ -177,9 +182,13 @@ func startGates(t *testing.T, n int, opts ...option) []*gate {
 		if err != nil {
 			t.Fatalf("config: %v", err)
 		}
-		srv, err := server.New(cfg, testLogger(t).Named(fmt.Sprintf("gate%d", i)), o.proxyOpts...)
+		srv, err := server.New(cfg, alsoLogTo(testLogger(t), o.logs).Named(fmt.Sprintf("gate%d", i)), o.proxyOpts...)
 		if err != nil {
 			t.Fatalf("server: %v", err)
+		}
+		if path != "" {
+			g.ConfigPath = path
+			srv.EnableReload(server.ReloadOptions{Path: path, Env: env})
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
