@@ -173,6 +173,8 @@ func TestLoadDefaults(t *testing.T) {
 	want.Upstream.UpgradeSessionCheck = 30 * time.Second
 	want.Authorization.ScriptPrefixes = []string{}
 	want.Bearer.AllowedClientIDs = []string{}
+	want.Identity.GroupsClaims, want.Identity.StaticHeaders = []string{"groups"}, map[string]string{}
+	want.Upstream.BasicAuth.UserClaim = "sub"
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}
