@@ -187,6 +187,20 @@ func (p *Policy) Refs() []claims.Ref {
 	return out
 }
 
+// Claims are the top-level claims the policy reads (the roots of Refs),
+// sorted: what an ID token or userinfo must supply for the policy to
+// decide.
+func (p *Policy) Claims() []string {
+	var out []string
+	for _, r := range p.Refs() {
+		if !slices.Contains(out, r.Root()) {
+			out = append(out, r.Root())
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (p *Policy) ruleRequirements() []requirement {
 	out := make([]requirement, len(p.rules))
 	for i, r := range p.rules {

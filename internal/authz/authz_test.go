@@ -2,6 +2,7 @@ package authz
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -149,6 +150,9 @@ func TestRequiredClaimPaths(t *testing.T) {
 		if got := p.Allows(tc.path, tc.s); got != tc.want {
 			t.Errorf("Allows(%s, %s) = %v, want %v", tc.path, tc.s.Subject, got, tc.want)
 		}
+	}
+	if got := p.Claims(); !slices.Equal(got, []string{"https://example.com/roles", "level", "name", "realm_access"}) {
+		t.Errorf("Claims() = %q, want the top-level claims read", got)
 	}
 	if _, err := New(config.Authorization{RequiredClaims: map[string]string{"a..b": "x"}}); err == nil ||
 		err.Error() != `authorization.required_claims: claim path "a..b": empty segment` {
