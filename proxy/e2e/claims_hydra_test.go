@@ -208,11 +208,12 @@ func TestClaimsMappingWithHydraAndPHP(t *testing.T) {
 
 	t.Run("client Authorization and static header copies never reach the app", func(t *testing.T) {
 		forged := "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+claimsAppPassword))
+		// PHP reads X_App_Tenant as HTTP_X_APP_TENANT too.
 		spoof := []string{
-			"Authorization", forged, "X-App-Tenant", "red", "x-app-tenant", "green", "X-Roles", "admin",
-			"Cookie", "gatehouse=" + bob.sessionCookie(g), "Accept", "application/json",
+			"Authorization", forged, "X-App-Tenant", "red", "x-app-tenant", "green", "X_App_Tenant", "violet",
+			"X-Roles", "admin", "Accept", "application/json",
 		}
-		app, ok := decodeClaimsApp(t, rawGet(t, g, "/app", spoof...))
+		app, ok := decodeClaimsApp(t, rawGet(t, g, "/app", append(spoof, "Cookie", "gatehouse="+bob.sessionCookie(g))...))
 		if !ok {
 			t.Fatal("bob's raw request did not reach the app")
 		}
@@ -220,7 +221,7 @@ func TestClaimsMappingWithHydraAndPHP(t *testing.T) {
 			t.Errorf("the app saw user %s, tenant %s, roles %s; want bob, blue, user", str(app.AuthUser), str(app.Tenant), str(app.Roles))
 		}
 		// Anonymous on a public path: no identity, and none of the client's.
-		app, ok = decodeClaimsApp(t, rawGet(t, g, "/public/x", spoof[:8]...))
+		app, ok = decodeClaimsApp(t, rawGet(t, g, "/public/x", spoof...))
 		if !ok {
 			t.Fatal("the public request did not reach the app")
 		}
