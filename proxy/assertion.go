@@ -76,6 +76,7 @@ func (h *Handler) setIdentity(hdr http.Header, auth *authenticated) {
 		values[i] = hd.Value
 		hdr[hd.Name] = values[i : i+1 : i+1]
 	}
+	h.setBasicAuth(hdr, auth)
 	if h.asserter == nil {
 		return // identity.assertion.enabled false: the headers alone
 	}

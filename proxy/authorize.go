@@ -26,6 +26,9 @@ func (h *Handler) optionalIdentity(r *http.Request, path string, pathKnown bool)
 }
 
 func (h *Handler) allows(auth *authenticated, path string, pathKnown bool) bool {
+	if !h.basicUserOK(auth) {
+		return false
+	}
 	if !pathKnown {
 		return h.policy.AllowsEverywhere(auth.session)
 	}

@@ -43,10 +43,11 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 		return errAmbiguousOriginal
 	}
 	if orig.known && h.policy.Public(orig.path) {
-		if auth := h.optionalIdentity(r, orig.path, true); auth != nil {
+		auth := h.optionalIdentity(r, orig.path, true)
+		if auth != nil {
 			h.setIdentity(w.Header(), auth)
 		}
-		h.accepted(w, r)
+		h.accepted(w, r, auth)
 		return nil
 	}
 	auth, err := h.authenticate(r)
@@ -61,7 +62,7 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 		return &errForbidden{auth: auth, path: orig.path, api: true}
 	}
 	h.setIdentity(w.Header(), auth)
-	h.accepted(w, r)
+	h.accepted(w, r, auth)
 	return nil
 }
 
@@ -75,12 +76,17 @@ var (
 // user has no such claim (or on a public path without login): proxies that
 // copy listed headers from the auth response (Envoy's
 // allowed_upstream_headers) then overwrite a client's copy instead of
-// leaving it in place.
-func (h *Handler) accepted(w http.ResponseWriter, r *http.Request) {
+// leaving it in place. With upstream.basic_auth the Basic credentials are
+// there too, as Authorization (empty without a user), unless the request's
+// own bearer token is to be kept.
+func (h *Handler) accepted(w http.ResponseWriter, r *http.Request, auth *authenticated) {
 	for _, name := range h.mapper.Names() {
 		if _, ok := w.Header()[name]; !ok {
 			w.Header()[name] = []string{""}
 		}
+	}
+	if _, ok := w.Header()["Authorization"]; !ok && h.basic != nil && !h.keepsAuthorization(auth) {
+		w.Header()["Authorization"] = []string{""}
 	}
 	w.Header()["Cookie"] = []string{h.appCookies(r)}
 	w.WriteHeader(http.StatusAccepted)

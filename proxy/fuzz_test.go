@@ -135,7 +135,10 @@ func FuzzIdentityHeaders(f *testing.F) {
 	headers := map[string]string{
 		"X-Forwarded-User": "sub", "X-Forwarded-Email": "email", "X-Forwarded-Groups": "groups", "X-Tenant": "tenant",
 	}
-	mapper := identity.NewMapper(headers, 8192)
+	mapper, err := identity.NewMapper(identity.MapperOptions{Headers: headers, MaxBytes: 8192})
+	if err != nil {
+		f.Fatal(err)
+	}
 	strip := newStripper(mapper.Names(), nil)
 	f.Add("X-Forwarded-User: admin\nx-forwarded_email: boss@example.com\nX-Gatehouse-Assertion: forged", "alice", "alice@example.com", "staff,admins", "t1")
 	f.Add("X_FORWARDED_USER: admin\nX-Tenant: other\nX-Forwarded-Access-Token: stolen", "bob\r\nX-Injected: 1", "b\x00b@example.com", "a\nb", "\x7f")

@@ -36,6 +36,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gatehouse/gatehouse/internal/authz"
+	"github.com/gatehouse/gatehouse/internal/claims"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/identity"
 	"github.com/gatehouse/gatehouse/internal/metrics"
@@ -54,6 +55,11 @@ type Handler struct {
 	oidc     provider
 	mapper   *identity.Mapper
 	asserter *identity.Asserter // nil: identity.assertion.enabled false
+	// claims says what a session keeps of the provider's claims
+	// (newsession.go); basic is upstream.basic_auth, nil when off
+	// (basicauth.go).
+	claims   *claims.Mapping
+	basic    *basicAuth
 	logger   *zap.Logger
 	metrics  *metrics.Metrics // nil: no metrics
 	cookies  cookieJar
@@ -100,7 +106,12 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 	if err != nil {
 		return nil, err
 	}
-	mapper := identity.NewMapper(cfg.Identity.Headers, cfg.Identity.MaxHeaderBytes)
+	mapper, err := identity.NewMapper(identity.MapperOptions{
+		Headers: cfg.Identity.Headers, Static: cfg.Identity.StaticHeaders, MaxBytes: cfg.Identity.MaxHeaderBytes,
+	})
+	if err != nil {
+		return nil, err
+	}
 	asserter, err := newAsserter(cfg, mapper, logger)
 	if err != nil {
 		return nil, err
@@ -130,6 +141,12 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 		now: time.Now,
 	}
 	if h.policy, err = authz.New(cfg.Authorization); err != nil {
+		return nil, err
+	}
+	if h.basic, err = newBasicAuth(cfg.Upstream.BasicAuth); err != nil {
+		return nil, err
+	}
+	if h.claims, err = newClaimMapping(cfg, h.mapper, h.policy, h.basic); err != nil {
 		return nil, err
 	}
 	h.repeatLog = newRepeatLogger(logger)

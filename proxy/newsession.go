@@ -1,21 +1,11 @@
 package proxy
 
 import (
-	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
-	"github.com/gatehouse/gatehouse/internal/identity"
 	"github.com/gatehouse/gatehouse/internal/oidcclient"
 	"github.com/gatehouse/gatehouse/internal/session"
 )
-
-// standardClaims are kept in Session's own fields; any other claim named in
-// identity.headers goes to Extra.
-var standardClaims = map[string]bool{
-	"sub": true, "email": true, "name": true, "preferred_username": true, "groups": true,
-}
 
 // newSession turns a validated login into a session with a fresh id.
 func (h *Handler) newSession(res *oidcclient.Result) (*session.Session, error) {
@@ -36,33 +26,13 @@ func (h *Handler) newSession(res *oidcclient.Result) (*session.Session, error) {
 	return s, nil
 }
 
-// sessionFromClaims keeps the identity of a login or a bearer token: the
-// standard claims in their fields, and in Extra every other claim that
-// identity.headers or the authorization policy reads.
+// sessionFromClaims keeps the identity of a login, a refresh or a bearer
+// token: the standard claims in their fields, the merged groups of
+// identity.groups_claims, and in Extra every other claim reference that
+// identity.headers, the policy or upstream.basic_auth reads
+// (internal/claims owns how). claims.ErrNoSubject without a sub.
 func (h *Handler) sessionFromClaims(claims map[string]any) (*session.Session, error) {
-	sub := claimString(claims, "sub")
-	if sub == "" {
-		return nil, errors.New("no subject")
-	}
-	s := &session.Session{
-		Subject:           sub,
-		Email:             claimString(claims, "email"),
-		Name:              claimString(claims, "name"),
-		PreferredUsername: claimString(claims, "preferred_username"),
-		Groups:            claimStrings(claims, "groups"),
-	}
-	for _, claim := range append(slices.Clone(h.opts.identityClaims), h.policy.Claims()...) {
-		if standardClaims[claim] {
-			continue
-		}
-		if v, ok := claims[claim]; ok {
-			if s.Extra == nil {
-				s.Extra = map[string]any{}
-			}
-			s.Extra[claim] = v
-		}
-	}
-	return s, nil
+	return h.claims.Session(claims)
 }
 
 // checkIdentitySize refuses an identity that identity.max_header_bytes cannot
@@ -77,34 +47,4 @@ func (h *Handler) checkIdentitySize(s *session.Session) error {
 		return nil // identity.assertion.enabled false: no assertion to fit
 	}
 	return h.asserter.CheckFits(s)
-}
-
-func claimString(claims map[string]any, name string) string {
-	return identity.Format(claims[name])
-}
-
-// claimStrings reads a list claim; providers send a JSON array, a single
-// string, or (some LDAP bridges) a comma-separated string.
-func claimStrings(claims map[string]any, name string) []string {
-	switch v := claims[name].(type) {
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, item := range v {
-			if s := identity.Format(item); s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
-	case []string:
-		return v
-	case string:
-		var out []string
-		for _, part := range strings.Split(v, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				out = append(out, part)
-			}
-		}
-		return out
-	}
-	return nil
 }

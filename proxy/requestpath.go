@@ -54,7 +54,7 @@ func (h *Handler) identify(r *http.Request, p string, upgrade bool) (*authentica
 	if auth == nil {
 		return nil, errNotLoggedIn
 	}
-	if !h.policy.Allows(p, auth.session) {
+	if !h.allows(auth, p, true) {
 		return nil, &errForbidden{auth: auth, path: r.URL.Path, uri: r.URL.RequestURI()}
 	}
 	return auth, nil

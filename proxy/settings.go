@@ -1,9 +1,7 @@
 package proxy
 
 import (
-	"maps"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -36,9 +34,6 @@ type settings struct {
 	postLogoutRedirectURI string
 	logoutTokenMaxAge     time.Duration
 	clockSkew             time.Duration
-
-	// identityClaims are the claims identity.headers maps to headers.
-	identityClaims []string
 }
 
 func newSettings(cfg *config.Config) settings {
@@ -59,6 +54,5 @@ func newSettings(cfg *config.Config) settings {
 		postLogoutRedirectURI: cfg.OIDC.PostLogoutRedirectURI,
 		logoutTokenMaxAge:     cfg.OIDC.LogoutTokenMaxAge,
 		clockSkew:             cfg.OIDC.ClockSkew,
-		identityClaims:        slices.Sorted(maps.Values(cfg.Identity.Headers)),
 	}
 }

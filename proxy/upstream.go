@@ -139,7 +139,14 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 		out[headers.ForwardedProto] = v[2:3:3]
 		v[3] = st.id
 		out[headers.RequestID] = v[3:4:4]
-		if h.opts.bearerEnabled && !h.opts.passAuthorization {
+		switch {
+		case h.basic != nil:
+			// The upstream trusts Authorization as the user: no client copy,
+			// on public paths too. setIdentity sets gatehouse's own.
+			if !h.keepsAuthorization(st.auth) {
+				delete(pr.Out.Header, "Authorization")
+			}
+		case h.opts.bearerEnabled && !h.opts.passAuthorization:
 			if _, ok := bearerToken(pr.Out); ok {
 				pr.Out.Header.Del("Authorization")
 			}

@@ -6,12 +6,13 @@ package authz
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/claims"
 	"github.com/gatehouse/gatehouse/internal/config"
-	"github.com/gatehouse/gatehouse/internal/identity"
 	"github.com/gatehouse/gatehouse/internal/session"
 )
 
@@ -35,15 +36,23 @@ type requirement struct {
 	domains   map[string]bool // lower-cased, exact
 	wildcards []string        // ".example.gov" for "*.example.gov"
 	groups    map[string]bool
-	claims    map[string]string
+	claims    []claimRequirement
+}
+
+// claimRequirement: the claim at ref must have the value want (as text; for
+// a list, one element).
+type claimRequirement struct {
+	ref  claims.Ref
+	want string
 }
 
 // New compiles a validated authorization section.
 func New(cfg config.Authorization) (*Policy, error) {
-	p := &Policy{
-		base:    newRequirement(cfg.AllowedEmails, cfg.AllowedEmailDomains, cfg.AllowedGroups, cfg.RequiredClaims),
-		scripts: slices.Clone(cfg.ScriptPrefixes),
+	base, err := newRequirement(cfg.AllowedEmails, cfg.AllowedEmailDomains, cfg.AllowedGroups, cfg.RequiredClaims)
+	if err != nil {
+		return nil, fmt.Errorf("authorization.required_claims: %w", err)
 	}
+	p := &Policy{base: base, scripts: slices.Clone(cfg.ScriptPrefixes)}
 	for i, pub := range cfg.PublicPaths {
 		m, err := newMatcher(pub)
 		if err != nil {
@@ -56,7 +65,11 @@ func New(cfg config.Authorization) (*Policy, error) {
 		if err != nil {
 			return nil, fmt.Errorf("authorization.rules[%d].path: %w", i, err)
 		}
-		p.rules = append(p.rules, rule{path: m, req: newRequirement(r.AllowedEmails, r.AllowedEmailDomains, r.AllowedGroups, r.RequiredClaims)})
+		req, err := newRequirement(r.AllowedEmails, r.AllowedEmailDomains, r.AllowedGroups, r.RequiredClaims)
+		if err != nil {
+			return nil, fmt.Errorf("authorization.rules[%d].required_claims: %w", i, err)
+		}
+		p.rules = append(p.rules, rule{path: m, req: req})
 	}
 	return p, nil
 }
@@ -72,8 +85,15 @@ func newMatcher(s string) (matcher, error) {
 	return matcher{prefix: s}, nil
 }
 
-func newRequirement(emails, domains, groups []string, claims map[string]string) requirement {
-	r := requirement{claims: claims}
+func newRequirement(emails, domains, groups []string, required map[string]string) (requirement, error) {
+	var r requirement
+	for _, name := range slices.Sorted(maps.Keys(required)) {
+		ref, err := claims.Parse(name)
+		if err != nil {
+			return requirement{}, err
+		}
+		r.claims = append(r.claims, claimRequirement{ref: ref, want: required[name]})
+	}
 	if len(emails) > 0 {
 		r.emails = map[string]bool{}
 		for _, e := range emails {
@@ -97,7 +117,7 @@ func newRequirement(emails, domains, groups []string, claims map[string]string) 
 			r.groups[g] = true
 		}
 	}
-	return r
+	return r, nil
 }
 
 // Public reports whether the cleaned path skips authentication. With
@@ -153,15 +173,28 @@ func (p *Policy) AllowsEverywhere(s *session.Session) bool {
 	return true
 }
 
-// Claims lists the claims the policy reads that Session does not keep in a
-// field of its own; sessions must store them in Extra.
+// Refs are the claim references the policy reads (required_claims), each
+// once: a session must keep their values (claims.Mapping).
+func (p *Policy) Refs() []claims.Ref {
+	var out []claims.Ref
+	for _, req := range append([]requirement{p.base}, p.ruleRequirements()...) {
+		for _, c := range req.claims {
+			if !slices.Contains(out, c.ref) {
+				out = append(out, c.ref)
+			}
+		}
+	}
+	return out
+}
+
+// Claims are the top-level claims the policy reads (the roots of Refs),
+// sorted: what an ID token or userinfo must supply for the policy to
+// decide.
 func (p *Policy) Claims() []string {
 	var out []string
-	for _, req := range append([]requirement{p.base}, p.ruleRequirements()...) {
-		for name := range req.claims {
-			if !slices.Contains(out, name) {
-				out = append(out, name)
-			}
+	for _, r := range p.Refs() {
+		if !slices.Contains(out, r.Root()) {
+			out = append(out, r.Root())
 		}
 	}
 	slices.Sort(out)
@@ -183,8 +216,8 @@ func (r requirement) allows(s *session.Session) bool {
 	if r.groups != nil && !slices.ContainsFunc(s.Groups, func(g string) bool { return r.groups[g] }) {
 		return false
 	}
-	for name, want := range r.claims {
-		if !slices.Contains(claimValues(s, name), want) {
+	for _, c := range r.claims {
+		if !slices.Contains(claims.Get(s, c.ref).Values(), c.want) {
 			return false
 		}
 	}
@@ -208,36 +241,4 @@ func (r requirement) emailAllowed(email string) bool {
 		}
 	}
 	return false
-}
-
-// claimValues returns a claim as text: one value for a scalar, each element
-// for a list.
-func claimValues(s *session.Session, name string) []string {
-	switch name {
-	case "sub":
-		return []string{s.Subject}
-	case "email":
-		return []string{s.Email}
-	case "name":
-		return []string{s.Name}
-	case "preferred_username":
-		return []string{s.PreferredUsername}
-	case "groups":
-		return s.Groups
-	}
-	v, ok := s.Extra[name]
-	if !ok {
-		return nil
-	}
-	switch v := v.(type) {
-	case []string:
-		return v
-	case []any:
-		out := make([]string, len(v))
-		for i, item := range v {
-			out[i] = identity.Format(item)
-		}
-		return out
-	}
-	return []string{identity.Format(v)}
 }

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -103,8 +104,59 @@ func TestPolicy(t *testing.T) {
 	if p.AllowsEverywhere(user("u@example.gov", "admins")) {
 		t.Error("AllowsEverywhere must require every rule")
 	}
-	if got := p.Claims(); len(got) != 1 || got[0] != "email_verified" {
-		t.Errorf("Claims() = %v", got)
+	if got := p.Refs(); len(got) != 1 || got[0].String() != "email_verified" {
+		t.Errorf("Refs() = %v", got)
+	}
+}
+
+// TestRequiredClaimPaths: required_claims read nested and URL-named claims
+// through their reference, compare as text, match one element of a list,
+// and never split a string.
+func TestRequiredClaimPaths(t *testing.T) {
+	p, err := New(config.Authorization{
+		Rules: []config.Rule{
+			{Path: "/admin", RequiredClaims: map[string]string{"realm_access.roles": "admin"}},
+			{Path: "/auth0", RequiredClaims: map[string]string{`["https://example.com/roles"]`: "editor"}},
+			{Path: "/name", RequiredClaims: map[string]string{"name": "John"}},
+			{Path: "/level", RequiredClaims: map[string]string{"level": "3"}},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := &session.Session{Subject: "a", Name: "Smith, John", Extra: map[string]any{
+		"realm_access.roles": []any{"user", "admin"}, `["https://example.com/roles"]`: []any{"editor"}, "level": 3.0,
+	}}
+	user := &session.Session{Subject: "u", Extra: map[string]any{
+		"realm_access.roles": []any{"user"}, "https://example.com/roles": []any{"viewer"},
+	}}
+	// A record of an older version: the URL-named claim under its plain name.
+	oldEditor := &session.Session{Subject: "o", Extra: map[string]any{"https://example.com/roles": []any{"editor"}}}
+	cases := []struct {
+		path string
+		s    *session.Session
+		want bool
+	}{
+		{"/admin", admin, true},
+		{"/admin", user, false},
+		{"/admin", &session.Session{Subject: "x", Extra: map[string]any{"realm_access": map[string]any{"roles": []any{"admin"}}}}, false},
+		{"/auth0", admin, true},
+		{"/auth0", user, false},
+		{"/auth0", oldEditor, true},
+		{"/name", admin, false},
+		{"/level", admin, true},
+	}
+	for _, tc := range cases {
+		if got := p.Allows(tc.path, tc.s); got != tc.want {
+			t.Errorf("Allows(%s, %s) = %v, want %v", tc.path, tc.s.Subject, got, tc.want)
+		}
+	}
+	if got := p.Claims(); !slices.Equal(got, []string{"https://example.com/roles", "level", "name", "realm_access"}) {
+		t.Errorf("Claims() = %q, want the top-level claims read", got)
+	}
+	if _, err := New(config.Authorization{RequiredClaims: map[string]string{"a..b": "x"}}); err == nil ||
+		err.Error() != `authorization.required_claims: claim path "a..b": empty segment` {
+		t.Errorf("New with a bad path = %v", err)
 	}
 }
 

@@ -8,12 +8,26 @@ import (
 
 // Identity says how the logged-in user's identity reaches the upstream.
 type Identity struct {
-	// Headers maps a request header name to the ID token claim it carries. Setting
-	// it replaces the default entirely (key identity.headers, default
-	// {X-Forwarded-User: sub, X-Forwarded-Email: email,
-	// X-Forwarded-Preferred-Username: preferred_username, X-Forwarded-Groups:
-	// groups}). Names are canonicalised with http.CanonicalHeaderKey.
+	// Headers maps a request header name to the claim it carries, a claim
+	// reference (internal/claims: a top-level name, a path such as
+	// realm_access.roles, or ["https://example.com/roles"]); "groups" is the
+	// merged groups of groups_claims. Setting it replaces the default
+	// entirely (key identity.headers, default {X-Forwarded-User: sub,
+	// X-Forwarded-Email: email, X-Forwarded-Preferred-Username:
+	// preferred_username, X-Forwarded-Groups: groups}). Names are
+	// canonicalised with http.CanonicalHeaderKey.
 	Headers map[string]string `key:"headers"`
+	// GroupsClaims are the claim references whose values, merged in order
+	// and de-duplicated, are the user's groups: X-Forwarded-Groups, the
+	// assertion's groups and authorization.allowed_groups. Each is read
+	// leniently: a JSON array, a string, or a comma-separated string (key
+	// identity.groups_claims, default [groups]).
+	GroupsClaims []string `key:"groups_claims"`
+	// StaticHeaders maps a request header name to a fixed value sent with
+	// every request that carries an identity (and in the forward-auth 202);
+	// client copies are always removed, like identity headers (key
+	// identity.static_headers, default {}).
+	StaticHeaders map[string]string `key:"static_headers"`
 	// MaxHeaderBytes caps the total size of the identity headers so that a user
 	// in many groups cannot trigger 431s upstream (key identity.max_header_bytes,
 	// default 8192).

@@ -174,6 +174,8 @@ func TestLoadDefaults(t *testing.T) {
 	want.Authorization.ScriptPrefixes = []string{}
 	want.Bearer.AllowedClientIDs = []string{}
 	want.Reload.WatchInterval = time.Second
+	want.Identity.GroupsClaims, want.Identity.StaticHeaders = []string{"groups"}, map[string]string{}
+	want.Upstream.BasicAuth.UserClaim = "sub"
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}

@@ -24,6 +24,9 @@ type Upstream struct {
 	// session from the store and is closed once the session has ended
 	// elsewhere (key upstream.upgrade_session_check, default 30s, at least 1s).
 	UpgradeSessionCheck time.Duration `key:"upgrade_session_check"`
+	// BasicAuth sends the user to the upstream as HTTP Basic credentials
+	// (section upstream.basic_auth, config_basicauth.go).
+	BasicAuth BasicAuth `key:"basic_auth"`
 }
 
 // OIDC is the OpenID Connect provider and gatehouse's client registration there.

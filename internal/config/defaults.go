@@ -19,6 +19,7 @@ func defaults() *Config {
 			AllowedUpgrades:     []string{"websocket"},
 			WebSocketOrigins:    []string{},
 			UpgradeSessionCheck: 30 * time.Second,
+			BasicAuth:           BasicAuth{UserClaim: "sub"},
 		},
 		OIDC: OIDC{
 			Scopes:          []string{"openid", "profile", "email", "offline_access"},
@@ -44,6 +45,8 @@ func defaults() *Config {
 		Cookie: Cookie{Name: "gatehouse"},
 		Identity: Identity{
 			MaxHeaderBytes: 8192,
+			GroupsClaims:   []string{"groups"},
+			StaticHeaders:  map[string]string{},
 			Assertion: Assertion{
 				Enabled:   true,
 				Header:    headers.Assertion,

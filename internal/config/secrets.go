@@ -59,6 +59,7 @@ var secretFiles = []secretFile{
 		file:  func(c *Config) string { return c.Identity.Assertion.HMACSecretFile },
 		set:   func(c *Config, s string) { c.Identity.Assertion.HMACSecret = s },
 	},
+	basicAuthPassword,
 }
 
 // readSecretFiles fills each secret from its *_file key. Setting both the value

@@ -143,8 +143,11 @@ func (c *Config) validateIdentity(errs *problems) {
 		}
 		if strings.TrimSpace(claim) == "" {
 			errs.add(key, "needs a claim name")
+		} else {
+			checkClaimRef(key, claim, errs)
 		}
 	}
+	c.validateClaims(errs)
 	if c.Identity.MaxHeaderBytes < 1024 {
 		errs.add("identity.max_header_bytes", "%d is less than the minimum 1024", c.Identity.MaxHeaderBytes)
 	}

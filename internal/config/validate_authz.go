@@ -51,6 +51,8 @@ func checkRequirements(prefix string, emails, domains, groups []string, claims m
 	for _, name := range slices.Sorted(maps.Keys(claims)) {
 		if strings.TrimSpace(name) == "" {
 			errs.add(prefix+".required_claims", "has an empty claim name")
+		} else {
+			checkClaimRef(prefix+".required_claims", name, errs)
 		}
 	}
 }

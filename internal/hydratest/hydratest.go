@@ -158,6 +158,14 @@ func (h *Hydra) CreateClient(t testing.TB, c Client) {
 // redirects to (the client's callback). The ID token carries email.
 func (h *Hydra) Login(t testing.TB, browser *http.Client, authURL, subject, email string) string {
 	t.Helper()
+	return h.LoginWithClaims(t, browser, authURL, subject, map[string]any{"email": email})
+}
+
+// LoginWithClaims is Login with the ID token's extra claims given whole
+// (Hydra's consent session.id_token): nested objects and URL-named claims
+// reach the ID token as they are.
+func (h *Hydra) LoginWithClaims(t testing.TB, browser *http.Client, authURL, subject string, idToken map[string]any) string {
+	t.Helper()
 	return h.follow(t, browser, authURL, "login", func(loc string, u *url.URL) (string, bool) {
 		switch {
 		case strings.HasPrefix(loc, h.loginURL+"?"):
@@ -174,7 +182,7 @@ func (h *Hydra) Login(t testing.TB, browser *http.Client, authURL, subject, emai
 			return h.accept(t, "consent", challenge, map[string]any{
 				"grant_scope": req.RequestedScope, "grant_access_token_audience": req.RequestedAudience,
 				"remember": true, "remember_for": 0,
-				"session": map[string]any{"id_token": map[string]any{"email": email}},
+				"session": map[string]any{"id_token": idToken},
 			}), false
 		case strings.HasPrefix(loc, h.Issuer):
 			return loc, false // Hydra's own hops

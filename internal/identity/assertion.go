@@ -62,13 +62,13 @@ type Asserter struct {
 // cached is one session's current assertion and the identity it states;
 // never changed once cached.
 type cached struct {
-	identity claims // iat/exp zero: the identity fingerprint
+	identity payload // iat/exp zero: the identity fingerprint
 	token    string
 	warned   bool // the groups-truncated warning was logged for this session
 }
 
-// claims is the assertion's payload.
-type claims struct {
+// payload is the assertion's claims.
+type payload struct {
 	Issuer            string   `json:"iss"`
 	Audience          string   `json:"aud"`
 	Subject           string   `json:"sub"`
@@ -185,19 +185,19 @@ func (a *Asserter) warnTrimmed(s *session.Session, sid string) {
 }
 
 // identityOf is the identity part of the claims (no times).
-func (a *Asserter) identityOf(s *session.Session, sid string) claims {
+func (a *Asserter) identityOf(s *session.Session, sid string) payload {
 	groups := s.Groups
 	if groups == nil {
 		groups = []string{}
 	}
-	return claims{
+	return payload{
 		Issuer: a.opts.Issuer, Audience: a.opts.Audience,
 		Subject: s.Subject, Email: s.Email, Name: s.Name, PreferredUsername: s.PreferredUsername,
 		Groups: slices.Clone(groups), SessionID: sid,
 	}
 }
 
-func (c *claims) sameIdentity(s *session.Session) bool {
+func (c *payload) sameIdentity(s *session.Session) bool {
 	return c.Subject == s.Subject && c.Email == s.Email && c.Name == s.Name &&
 		c.PreferredUsername == s.PreferredUsername && slices.Equal(c.Groups, s.Groups)
 }
@@ -208,7 +208,7 @@ func (c *claims) sameIdentity(s *session.Session) bool {
 // set; when it does not fit even without groups, nothing is signed and the
 // error is ErrIdentityTooLarge: an upstream behind nginx or PHP would refuse
 // the request anyway, and a cut scalar claim would state a wrong identity.
-func (a *Asserter) sign(c claims, now, notAfter time.Time) (token string, cut bool, err error) {
+func (a *Asserter) sign(c payload, now, notAfter time.Time) (token string, cut bool, err error) {
 	c.IssuedAt = now.Unix()
 	c.Expires = now.Add(a.opts.TTL).Unix()
 	if !notAfter.IsZero() && notAfter.Unix() < c.Expires {
@@ -271,7 +271,7 @@ func (a *Asserter) CheckFits(s *session.Session) error {
 
 // largestScalar names the longest of the assertion's free-text claims: the
 // one to blame when the assertion cannot fit.
-func largestScalar(c claims) string {
+func largestScalar(c payload) string {
 	name, n := "sub", len(c.Subject)
 	for _, f := range []struct {
 		name  string

@@ -115,8 +115,11 @@ func TestTooLongClaimNamesTheClaim(t *testing.T) {
 		t.Errorf("Assertion = %v, want ErrIdentityTooLarge", err)
 	}
 
-	m := identity.NewMapper(map[string]string{"X-Forwarded-User": "sub", "X-Forwarded-Preferred-Username": "preferred_username",
-		"X-Forwarded-Groups": "groups"}, 8192)
+	m, err := identity.NewMapper(identity.MapperOptions{Headers: map[string]string{"X-Forwarded-User": "sub", "X-Forwarded-Preferred-Username": "preferred_username",
+		"X-Forwarded-Groups": "groups"}, MaxBytes: 8192})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := m.CheckFits(s); !errors.As(err, &tl) || tl.Claim != "preferred_username" {
 		t.Errorf("Mapper.CheckFits = %v, want preferred_username", err)
 	}

@@ -1,6 +1,9 @@
 package identity
 
-import "github.com/gatehouse/gatehouse/internal/session"
+import (
+	"github.com/gatehouse/gatehouse/internal/claims"
+	"github.com/gatehouse/gatehouse/internal/session"
+)
 
 // CheckFits reports (as ErrIdentityTooLarge) a scalar claim that
 // AppendHeaders would have to leave out: together with the scalar headers
@@ -9,17 +12,21 @@ import "github.com/gatehouse/gatehouse/internal/session"
 // missing (X-Forwarded-User, say) would make the app see another identity.
 func (m *Mapper) CheckFits(s *session.Session) error {
 	budget := m.maxBytes
+	for _, h := range m.static {
+		budget -= len(h.Name) + len(h.Value)
+	}
 	for _, h := range m.headers {
-		if _, ok := listClaim(s, h.claim); ok {
+		v := claims.Get(s, h.ref)
+		if v.IsList {
 			continue
 		}
-		v := Sanitize(scalarClaim(s, h.claim))
-		if v == "" {
+		text := Sanitize(v.Text)
+		if text == "" {
 			continue
 		}
-		cost := len(h.name) + len(v)
+		cost := len(h.name) + len(text)
 		if cost > budget {
-			return tooLarge(h.claim, "header "+h.name, m.maxBytes)
+			return tooLarge(h.ref.String(), "header "+h.name, m.maxBytes)
 		}
 		budget -= cost
 	}

@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/claims"
 	"github.com/gatehouse/gatehouse/internal/session"
 )
 
@@ -18,32 +18,66 @@ type Header struct {
 
 // Mapper maps session claims to identity headers.
 type Mapper struct {
+	static   []Header  // identity.static_headers, sorted by name
 	headers  []mapping // sorted by name so output is deterministic
 	maxBytes int
 }
 
 type mapping struct {
-	name  string
-	claim string
+	name string
+	ref  claims.Ref
 }
 
-// NewMapper builds a Mapper from header name -> claim name. maxBytes caps the
-// total size of all identity header names and values: an upstream behind
-// nginx or PHP answers 400/431 to a user in hundreds of groups otherwise.
-func NewMapper(headers map[string]string, maxBytes int) *Mapper {
-	m := &Mapper{maxBytes: maxBytes}
-	for name, claim := range headers {
-		m.headers = append(m.headers, mapping{name: http.CanonicalHeaderKey(name), claim: claim})
+// MapperOptions configure a Mapper.
+type MapperOptions struct {
+	// Headers maps a header name to a claim reference (identity.headers).
+	Headers map[string]string
+	// Static maps a header name to a fixed value (identity.static_headers),
+	// sent first and counted in MaxBytes.
+	Static map[string]string
+	// MaxBytes caps the total size of all identity header names and values:
+	// an upstream behind nginx or PHP answers 400/431 to a user in hundreds
+	// of groups otherwise.
+	MaxBytes int
+}
+
+// NewMapper builds a Mapper; a claim reference that does not parse is an
+// error (config validation refuses it first).
+func NewMapper(o MapperOptions) (*Mapper, error) {
+	m := &Mapper{maxBytes: o.MaxBytes}
+	for name, claim := range o.Headers {
+		ref, err := claims.Parse(claim)
+		if err != nil {
+			return nil, fmt.Errorf("identity.headers.%s: %w", name, err)
+		}
+		m.headers = append(m.headers, mapping{name: http.CanonicalHeaderKey(name), ref: ref})
+	}
+	for name, value := range o.Static {
+		m.static = append(m.static, Header{Name: http.CanonicalHeaderKey(name), Value: Sanitize(value)})
 	}
 	sort.Slice(m.headers, func(i, j int) bool { return m.headers[i].name < m.headers[j].name })
-	return m
+	sort.Slice(m.static, func(i, j int) bool { return m.static[i].Name < m.static[j].Name })
+	return m, nil
 }
 
-// Names are the configured header names.
-func (m *Mapper) Names() []string {
-	names := make([]string, len(m.headers))
+// Refs are the claim references the headers read, in header name order.
+func (m *Mapper) Refs() []claims.Ref {
+	refs := make([]claims.Ref, len(m.headers))
 	for i, h := range m.headers {
-		names[i] = h.name
+		refs[i] = h.ref
+	}
+	return refs
+}
+
+// Names are the configured header names, static ones included: every name
+// a client's copy of must be removed.
+func (m *Mapper) Names() []string {
+	names := make([]string, 0, len(m.static)+len(m.headers))
+	for _, h := range m.static {
+		names = append(names, h.Name)
+	}
+	for _, h := range m.headers {
+		names = append(names, h.name)
 	}
 	return names
 }
@@ -52,39 +86,47 @@ func (m *Mapper) Names() []string {
 // comma-joined and trimmed from the end when the total would exceed the cap;
 // truncated reports that this happened.
 func (m *Mapper) Headers(s *session.Session) (out []Header, truncated bool) {
-	return m.AppendHeaders(make([]Header, 0, len(m.headers)), s)
+	return m.AppendHeaders(make([]Header, 0, len(m.static)+len(m.headers)), s)
 }
 
 // AppendHeaders is Headers appending to dst, so that a caller with a buffer
-// of its own (the request path) allocates no slice.
+// of its own (the request path) allocates no slice. Static headers come
+// first (config keeps them within half the cap), then scalar claims, then
+// lists, which grow without bound and are trimmed. Objects never become a
+// header.
 func (m *Mapper) AppendHeaders(dst []Header, s *session.Session) (out []Header, truncated bool) {
 	out = dst
 	budget := m.maxBytes
+	for _, h := range m.static {
+		budget -= len(h.Name) + len(h.Value)
+		out = append(out, h)
+	}
 	for _, h := range m.headers {
-		if _, ok := listClaim(s, h.claim); ok {
-			continue // lists go last, below: they grow without bound
+		v := claims.Get(s, h.ref)
+		if v.IsList {
+			continue // lists go last, below
 		}
-		v := Sanitize(scalarClaim(s, h.claim))
-		if v == "" {
+		text := Sanitize(v.Text)
+		if text == "" {
 			continue
 		}
-		if cost := len(h.name) + len(v); cost <= budget {
+		if cost := len(h.name) + len(text); cost <= budget {
 			budget -= cost
-			out = append(out, Header{Name: h.name, Value: v})
+			out = append(out, Header{Name: h.name, Value: text})
 		} else {
 			truncated = true
 		}
 	}
 	for _, h := range m.headers {
-		items, ok := listClaim(s, h.claim)
-		if !ok {
+		v := claims.Get(s, h.ref)
+		if !v.IsList {
 			continue
 		}
-		v, cut := joinWithin(items, budget-len(h.name))
+		joined, cut := joinWithin(v.Items, budget-len(h.name))
 		truncated = truncated || cut
-		if v != "" {
-			budget -= len(h.name) + len(v)
-			out = append(out, Header{Name: h.name, Value: v})
+		if joined != "" {
+			budget -= len(h.name) + len(joined)
+			out = append(out, Header{Name: h.name, Value: joined})
 		}
 	}
 	return out, truncated
@@ -128,53 +170,6 @@ func joinWithin(items []string, room int) (joined string, cut bool) {
 		b.WriteString(item)
 	}
 	return b.String(), false
-}
-
-func scalarClaim(s *session.Session, claim string) string {
-	switch claim {
-	case "sub":
-		return s.Subject
-	case "email":
-		return s.Email
-	case "name":
-		return s.Name
-	case "preferred_username":
-		return s.PreferredUsername
-	}
-	return Format(s.Extra[claim])
-}
-
-func listClaim(s *session.Session, claim string) ([]string, bool) {
-	if claim == "groups" {
-		return s.Groups, true
-	}
-	switch v := s.Extra[claim].(type) {
-	case []string:
-		return v, true
-	case []any:
-		items := make([]string, 0, len(v))
-		for _, item := range v {
-			items = append(items, Format(item))
-		}
-		return items, true
-	}
-	return nil, false
-}
-
-// Format renders a scalar claim value as text.
-func Format(v any) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	case bool:
-		return strconv.FormatBool(v)
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	default:
-		return fmt.Sprint(v)
-	}
 }
 
 // Sanitize removes every control character (CR, LF, NUL, DEL, tab ...) so no

@@ -27,6 +27,7 @@ func TestHeaders(t *testing.T) {
 		name          string
 		session       session.Session
 		headers       map[string]string
+		static        map[string]string
 		max           int
 		want          map[string]string
 		wantTruncated bool
@@ -63,10 +64,42 @@ func TestHeaders(t *testing.T) {
 			headers: map[string]string{"X-Tenant": "tenant", "X-Roles": "roles", "X-Level": "level"}, max: 8192,
 			want: map[string]string{"X-Tenant": "t-9", "X-Roles": "r1,r2", "X-Level": "3"},
 		},
+		{
+			name: "nested and URL-named claims, stored under their canonical reference",
+			session: session.Session{Subject: "u1", Extra: map[string]any{
+				"realm_access.roles": []any{"admin", "user"}, `["https://example.com/roles"]`: []string{"a0"},
+				`resource_access["my.app"].roles`: "editor",
+			}},
+			headers: map[string]string{"X-Roles": "realm_access.roles", "X-Auth0": `["https://example.com/roles"]`,
+				"X-App": `resource_access["my.app"].roles`, "X-Missing": "realm_access.missing"}, max: 8192,
+			want: map[string]string{"X-Roles": "admin,user", "X-Auth0": "a0", "X-App": "editor"},
+		},
+		{
+			name:    "a record of an older version: a URL-named claim under its plain name",
+			session: session.Session{Subject: "u1", Extra: map[string]any{"https://example.com/roles": []any{"old"}}},
+			headers: map[string]string{"X-Auth0": `["https://example.com/roles"]`}, max: 8192,
+			want: map[string]string{"X-Auth0": "old"},
+		},
+		{
+			name:    "objects never become a header",
+			session: session.Session{Subject: "u1", Extra: map[string]any{"address": map[string]any{"country": "NL"}}},
+			headers: map[string]string{"X-Address": "address", "X-User": "sub"}, max: 8192,
+			want: map[string]string{"X-User": "u1"},
+		},
+		{
+			name:    "static headers first, within the cap",
+			session: session.Session{Subject: "u1", Groups: []string{"aaaa", "bbbb"}},
+			headers: map[string]string{"X-Forwarded-User": "sub", "X-Forwarded-Groups": "groups"},
+			static:  map[string]string{"x-app-tenant": "blue", "X-Remote-Source": "gate\r\nway"},
+			max:     len("X-App-Tenant") + 4 + len("X-Remote-Source") + len("gateway") + len("X-Forwarded-User") + 2 + len("X-Forwarded-Groups") + 4,
+			want: map[string]string{"X-App-Tenant": "blue", "X-Remote-Source": "gateway", "X-Forwarded-User": "u1",
+				"X-Forwarded-Groups": "aaaa"},
+			wantTruncated: true,
+		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, truncated := NewMapper(tc.headers, tc.max).Headers(&tc.session)
+			got, truncated := mustMapper(t, MapperOptions{Headers: tc.headers, Static: tc.static, MaxBytes: tc.max}).Headers(&tc.session)
 			m := headerMap(got)
 			if len(m) != len(tc.want) {
 				t.Fatalf("headers = %v, want %v", m, tc.want)
@@ -83,13 +116,36 @@ func TestHeaders(t *testing.T) {
 	}
 }
 
+func mustMapper(t *testing.T, o MapperOptions) *Mapper {
+	t.Helper()
+	m, err := NewMapper(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestNewMapperRefusesBadReference(t *testing.T) {
+	_, err := NewMapper(MapperOptions{Headers: map[string]string{"X-Role": "a..b"}, MaxBytes: 8192})
+	if err == nil || err.Error() != `identity.headers.X-Role: claim path "a..b": empty segment` {
+		t.Fatalf("NewMapper = %v", err)
+	}
+}
+
+func TestNamesIncludeStaticHeaders(t *testing.T) {
+	m := mustMapper(t, MapperOptions{Headers: map[string]string{"X-User": "sub"}, Static: map[string]string{"x-tenant": "t"}, MaxBytes: 8192})
+	if got := strings.Join(m.Names(), ","); got != "X-Tenant,X-User" {
+		t.Errorf("Names = %s", got)
+	}
+}
+
 func TestHeadersStayWithinCap(t *testing.T) {
 	groups := make([]string, 500)
 	for i := range groups {
 		groups[i] = "group-with-a-long-name-" + strings.Repeat("x", i%20)
 	}
 	s := session.Session{Subject: "u1", Email: "a@example.com", Groups: groups}
-	got, truncated := NewMapper(defaultHeaders, 8192).Headers(&s)
+	got, truncated := mustMapper(t, MapperOptions{Headers: defaultHeaders, MaxBytes: 8192}).Headers(&s)
 	total := 0
 	for _, h := range got {
 		total += len(h.Name) + len(h.Value)
