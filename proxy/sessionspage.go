@@ -17,6 +17,7 @@ var sessionsTemplate = template.Must(template.New("sessions").Funcs(template.Fun
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Your sessions</title>
 <style>` + pagestyle.CSS + `
+body{max-width:48rem}button,time,.this{white-space:nowrap}
 table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{text-align:left;padding:.45rem .4rem;border-bottom:1px solid #ddd;vertical-align:middle}
 th{font-size:.85rem;color:#555;font-weight:600}td form{margin:0}.this{font-weight:600;color:#1a7f37}.muted{color:#777}
 button.secondary{background:#e8ecf4;color:#1f3f8a}</style></head>
