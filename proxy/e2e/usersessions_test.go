@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -193,3 +194,37 @@ func TestUserSessionsCrossSitePostRefused(t *testing.T) {
 		t.Fatalf("the ended session: status %d, want 401", resp.StatusCode)
 	}
 }
+
+// TestUserSessionsOldRecord: a session stored before gatehouse recorded
+// devices (its Redis record without the device and address fields) is listed
+// as "Unknown device" without a network, and still works.
+func TestUserSessionsOldRecord(t *testing.T) {
+	g := startGate(t, withStore("redis"))
+	b := newDevice(t, "User-Agent", uaFirefoxWindows)
+	b.loginAlice(g)
+	rc := g.Redis.Client()
+	ctx := context.Background()
+	keys, err := rc.Do(ctx, rc.B().Keys().Pattern("gatehouse:s:*").Build()).AsStrSlice()
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("session keys = %q, %v; want one", keys, err)
+	}
+	record, err := rc.Do(ctx, rc.B().Get().Key(keys[0]).Build()).ToString()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := oldFields.ReplaceAllString(record, "")
+	if old == record {
+		t.Fatalf("the record holds no device or address field: %.200q", record)
+	}
+	if err := rc.Do(ctx, rc.B().Set().Key(keys[0]).Value(old).Keepttl().Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	s := current(t, b.mySessions(g))
+	if s.Device != "Unknown device" || s.Address != "" {
+		t.Errorf("old record listed as %q from %q, want Unknown device without a network", s.Device, s.Address)
+	}
+}
+
+// oldFields are the JSON fields of a session record that records from before
+// the sessions page lack.
+var oldFields = regexp.MustCompile(`,"(dev|addr)":"[^"]*"`)
