@@ -89,6 +89,10 @@ func TestUserSessionsPageOrJSON(t *testing.T) {
 		t.Fatalf("form POST: status %d to %q, want 303 to the page", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	phone.loggedOutWithin(g, 0)
+	if m := scrapeText(t, g); !strings.Contains(m, `gatehouse_logouts_total{kind="user_sessions"} 1`) ||
+		!strings.Contains(m, `gatehouse_logout_sessions_ended_total{kind="user_sessions"} 1`) {
+		t.Error("the ended session is not counted as a user_sessions logout")
+	}
 
 	// Ending this device's own session signs it out here: the cookie goes.
 	resp = form(laptop, current(t, laptop.mySessions(g)).ID)
