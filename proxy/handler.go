@@ -88,6 +88,7 @@ type paths struct {
 	auth, userinfo, jwks    string
 	backchannel             string
 	frontchannel            string
+	sessions                string // the user's own sessions (usersessions.go)
 }
 
 // New builds the handler. cfg must have passed config validation; m may be nil.
@@ -137,6 +138,7 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 			// OpenID Connect Back- and Front-Channel Logout (idplogout.go).
 			backchannel:  cfg.PathPrefix + "/backchannel-logout",
 			frontchannel: cfg.PathPrefix + "/frontchannel-logout",
+			sessions:     cfg.PathPrefix + "/sessions",
 		},
 		now: time.Now,
 	}

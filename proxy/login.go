@@ -109,6 +109,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return loginFailed("login rejected", err, ls.RD)
 	}
+	h.recordDevice(s, r)
 	return h.completeLogin(w, r, s, res, ls.RD)
 }
 

@@ -51,16 +51,7 @@ type pageForm struct {
 // the request except escaped text, and it is never cached.
 func renderPage(w http.ResponseWriter, r *http.Request, p page) {
 	p.RequestID = requestStateFrom(r.Context()).id
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	formAction := "'self'"
-	for _, origin := range p.FormTargets {
-		if origin != "" {
-			formAction += " " + origin
-		}
-	}
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action "+formAction)
+	setPageHeaders(w, p.FormTargets)
 	code := p.Status
 	if code == 0 {
 		code = http.StatusOK
@@ -69,6 +60,22 @@ func renderPage(w http.ResponseWriter, r *http.Request, p page) {
 	if r.Method != http.MethodHead {
 		_ = pageTemplate.Execute(w, p)
 	}
+}
+
+// setPageHeaders marks a page of gatehouse's own: HTML, never cached, and a
+// CSP that runs no script, loads nothing and lets its forms post only to
+// gatehouse and to formTargets (origins; "" entries are skipped).
+func setPageHeaders(w http.ResponseWriter, formTargets []string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	formAction := "'self'"
+	for _, origin := range formTargets {
+		if origin != "" {
+			formAction += " " + origin
+		}
+	}
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; form-action "+formAction)
 }
 
 func wantsHTML(r *http.Request) bool {

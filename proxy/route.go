@@ -41,6 +41,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) (counter, error)
 		return countNothing, h.userinfo(w, r)
 	case h.paths.jwks:
 		return countNothing, h.jwks(w, r)
+	case h.paths.sessions:
+		return countNothing, h.userSessions(w, r)
 	}
 	if strings.HasPrefix(r.URL.Path, h.paths.auth+"/") {
 		return countNothing, h.forwardAuth(w, r) // Envoy's ext_authz appends the original path

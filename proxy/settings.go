@@ -28,6 +28,8 @@ type settings struct {
 	refreshBefore   time.Duration
 
 	forwardAuth bool
+	// userSessions serves <path_prefix>/sessions (usersessions.go).
+	userSessions bool
 
 	issuer                string
 	clientID              string
@@ -49,6 +51,7 @@ func newSettings(cfg *config.Config) settings {
 		absoluteTimeout:       cfg.Session.AbsoluteTimeout,
 		refreshBefore:         cfg.Session.RefreshBefore,
 		forwardAuth:           cfg.ForwardAuth.Enabled,
+		userSessions:          cfg.UserSessions.Enabled,
 		issuer:                cfg.OIDC.Issuer,
 		clientID:              cfg.OIDC.ClientID,
 		postLogoutRedirectURI: cfg.OIDC.PostLogoutRedirectURI,

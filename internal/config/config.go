@@ -55,6 +55,9 @@ type Config struct {
 	// ForwardAuth configures the forward-auth endpoint <path_prefix>/auth for
 	// nginx, Traefik and Envoy (section forward_auth).
 	ForwardAuth ForwardAuth `key:"forward_auth"`
+	// UserSessions configures <path_prefix>/sessions, where users see and end
+	// their own sessions (section user_sessions).
+	UserSessions UserSessions `key:"user_sessions"`
 	// Log holds the logging settings (section log).
 	Log Log `key:"log"`
 	// Reload says how a running gatehouse notices config changes (section

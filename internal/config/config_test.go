@@ -165,7 +165,8 @@ func TestLoadDefaults(t *testing.T) {
 			ShutdownTimeout:   30 * time.Second,
 			AllowedHosts:      []string{"app.example.com"},
 		},
-		Log: Log{Level: "info", Format: "json", FlushInterval: time.Second},
+		UserSessions: UserSessions{Enabled: true},
+		Log:          Log{Level: "info", Format: "json", FlushInterval: time.Second},
 	}
 	want.Session.Redis.ClientCache = time.Minute
 	want.Server.LoginRateLimit, want.Server.LoginRateBurst = 5, 20

@@ -71,7 +71,8 @@ func defaults() *Config {
 			LoginRateLimit:    5,
 			LoginRateBurst:    20,
 		},
-		Log: Log{Level: "info", Format: "json", FlushInterval: time.Second},
+		UserSessions: UserSessions{Enabled: true},
+		Log:          Log{Level: "info", Format: "json", FlushInterval: time.Second},
 
 		// config_reload.go
 		Reload: Reload{WatchInterval: time.Second},

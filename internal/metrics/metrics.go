@@ -74,6 +74,8 @@ const (
 	LogoutBackChannel  LogoutKind = "backchannel"  // the provider sent a back-channel logout token
 	LogoutFrontChannel LogoutKind = "frontchannel" // the provider's front-channel logout page
 	LogoutRevoke       LogoutKind = "revoke"       // an operator revoked sessions
+	// LogoutUserSessions: the user ended sessions on <path_prefix>/sessions.
+	LogoutUserSessions LogoutKind = "user_sessions"
 )
 
 // DeleteReason is why a session was deleted from the store.
@@ -91,7 +93,7 @@ var (
 	allOutcomes      = []Outcome{OutcomeProxied, OutcomeRedirectedToLogin, OutcomeUnauthorized, OutcomeForbidden, OutcomeStoreUnavailable, OutcomeUpstreamError, OutcomeProviderUnavailable, OutcomeClientGone, OutcomeInternalError}
 	allLoginFailures = []LoginFailure{LoginInvalidCallback, LoginProviderError, LoginExchangeFailed, LoginProviderUnavailable, LoginStoreUnavailable, LoginInternalError}
 	allRefresh       = []RefreshResult{RefreshOK, RefreshFailed}
-	allLogoutKinds   = []LogoutKind{LogoutUser, LogoutBackChannel, LogoutFrontChannel, LogoutRevoke}
+	allLogoutKinds   = []LogoutKind{LogoutUser, LogoutBackChannel, LogoutFrontChannel, LogoutRevoke, LogoutUserSessions}
 	allDeleteReasons = []DeleteReason{DeletedLogout, DeletedReplaced, DeletedExpired, DeletedRefreshFailed}
 )
 

@@ -49,6 +49,13 @@ type Session struct {
 	// cannot (no refresh token, or an access token without expiry).
 	RefreshAt time.Time `json:"rf_at,omitzero"`
 
+	// Device and Address say where the login happened, for the user's own
+	// sessions page: a coarse description of the browser and the client's
+	// network (/24 or /48), never the full address. Set once at login;
+	// records written before they existed have neither.
+	Device  string `json:"dev,omitempty"`
+	Address string `json:"addr,omitempty"`
+
 	// Sealed is the AES-GCM sealed Tokens (see package seal in the proxy).
 	Sealed []byte `json:"tok,omitempty"`
 }

@@ -32,6 +32,10 @@ type Row struct {
 	// Expires is when the session ends unless used again: the idle timeout
 	// after LastSeen, or the absolute end, whichever comes first.
 	Expires time.Time
+	// Address and Device say where the login happened (the client's /24 or
+	// /48 and a coarse browser description); "" for sessions from before
+	// gatehouse recorded them.
+	Address, Device string
 }
 
 // List returns the sessions of subject, or all sessions when subject is
@@ -56,6 +60,7 @@ func List(ctx context.Context, st Store, subject string, idleTimeout time.Durati
 		rows = append(rows, Row{
 			Session: session.HashID(s.ID), Subject: s.Subject, Email: s.Email,
 			Created: s.CreatedAt, LastSeen: s.LastSeenAt, Expires: expires,
+			Address: s.Address, Device: s.Device,
 		})
 	}
 	slices.SortFunc(rows, func(a, b Row) int {
@@ -67,11 +72,14 @@ func List(ctx context.Context, st Store, subject string, idleTimeout time.Durati
 // WriteTable prints rows as an aligned table with times in UTC.
 func WriteTable(w io.Writer, rows []Row) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SESSION\tSUBJECT\tEMAIL\tCREATED\tLAST SEEN\tEXPIRES")
+	// The device comes last: it holds spaces ("Chrome on Linux"), and the
+	// columns before it stay splittable on whitespace.
+	fmt.Fprintln(tw, "SESSION\tSUBJECT\tEMAIL\tCREATED\tLAST SEEN\tEXPIRES\tNETWORK\tDEVICE")
 	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	orDash := func(s string) string { return cmp.Or(printable(s), "-") }
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.Session, printable(r.Subject), printable(r.Email),
-			ts(r.Created), ts(r.LastSeen), ts(r.Expires))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Session, printable(r.Subject), printable(r.Email),
+			ts(r.Created), ts(r.LastSeen), ts(r.Expires), orDash(r.Address), orDash(r.Device))
 	}
 	return tw.Flush()
 }
