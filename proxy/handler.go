@@ -19,8 +19,10 @@
 // The /oauth2/* endpoints, each in its own file: login.go and
 // callbackchecks.go (start, callback), newsession.go (the session a login
 // creates), logout.go, idplogout.go (the provider's back- and front-channel
-// logout), forwardauth.go (nginx, Traefik, Envoy), userinfo.go, and the
-// JWKS in assertion.go.
+// logout), forwardauth.go (nginx, Traefik, Envoy), userinfo.go,
+// usersessions.go and sessionspage.go (the user's own sessions), and the
+// JWKS in assertion.go. reload.go carries state across a configuration
+// reload.
 //
 // The proxy's dependencies are interfaces it declares (seams.go), and what
 // it reads of the configuration is taken once into settings (settings.go),
