@@ -12,6 +12,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/client/rp"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"go.uber.org/zap"
+	"golang.org/x/oauth2"
 )
 
 // ErrRefreshRejected means the session cannot go on: the provider refused
@@ -146,8 +147,18 @@ func (c *Client) Revalidate(ctx context.Context, accessToken, previousIDToken, s
 
 // refreshParty is the relying party with a verifier that does not demand the
 // login's nonce: a refreshed ID token usually has none, and Refresh checks
-// the rule for it itself.
+// the rule for it itself. Its OAuth config names no scopes, so the refresh
+// request carries no scope parameter and gets the scopes of the grant (RFC
+// 6749 section 6): asking again for every configured scope fails at
+// providers that granted fewer (oidc-provider drops offline_access without
+// prompt=consent and then answers invalid_scope).
 type refreshParty struct{ rp.RelyingParty }
+
+func (p refreshParty) OAuthConfig() *oauth2.Config {
+	c := *p.RelyingParty.OAuthConfig()
+	c.Scopes = nil
+	return &c
+}
 
 func (p refreshParty) IDTokenVerifier() *rp.IDTokenVerifier {
 	v := *p.RelyingParty.IDTokenVerifier()
