@@ -28,6 +28,8 @@ type settings struct {
 	idleTimeout     time.Duration
 	absoluteTimeout time.Duration
 	refreshBefore   time.Duration
+	// revalidateInterval: session.revalidate_interval (revalidate.go).
+	revalidateInterval time.Duration
 
 	forwardAuth bool
 
@@ -53,6 +55,7 @@ func newSettings(cfg *config.Config) settings {
 		idleTimeout:           cfg.Session.IdleTimeout,
 		absoluteTimeout:       cfg.Session.AbsoluteTimeout,
 		refreshBefore:         cfg.Session.RefreshBefore,
+		revalidateInterval:    cfg.Session.RevalidateInterval,
 		forwardAuth:           cfg.ForwardAuth.Enabled,
 		issuer:                cfg.OIDC.Issuer,
 		clientID:              cfg.OIDC.ClientID,
