@@ -36,16 +36,21 @@ func (h *Handler) revalidateIfDue(ctx context.Context, s *session.Session, key [
 	}
 	hash := session.HashID(s.ID)
 	log := h.log(ctx).With(zap.String("session", hash), zap.String("user", s.Subject))
+	// A store that fails here fails the request as any store error does
+	// (503): the session was read a moment ago, so it is rare and brief.
 	first, err := h.store.Claim(ctx, fmt.Sprintf("revalidate:%s:%d", hash, period), interval)
-	if err != nil || !first {
-		if err != nil {
-			log.Warn("identity revalidation skipped: the store did not answer", zap.Error(err))
-		}
+	if err != nil {
+		return nil, err
+	}
+	if !first {
 		return s, nil
 	}
 	lockKey := "refresh:" + hash
 	token, err := h.store.TryLock(ctx, lockKey, refreshLockTTL)
-	if err != nil || token == "" {
+	if err != nil {
+		return nil, err
+	}
+	if token == "" {
 		return s, nil
 	}
 	cur, err := h.revalidateLocked(ctx, s, key, rv, log)

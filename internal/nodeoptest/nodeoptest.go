@@ -169,25 +169,25 @@ func (op *OP) Login(t testing.TB, browser *http.Client, authURL, user string) st
 	for range 12 {
 		resp, body := op.get(t, browser, next)
 		switch {
-		case resp.StatusCode/100 == 3:
+		case resp.status/100 == 3:
 			loc := op.resolve(t, resp)
 			if !strings.HasPrefix(loc, op.Issuer+"/") {
 				return loc
 			}
 			next = loc
-		case resp.StatusCode == http.StatusOK:
+		case resp.status == http.StatusOK:
 			action := op.action(t, body)
 			form := url.Values{"prompt": {"consent"}}
 			if strings.Contains(body, `name="prompt" value="login"`) {
 				form = url.Values{"prompt": {"login"}, "login": {user}, "password": {"any"}}
 			}
 			resp, _ = op.post(t, browser, action, form)
-			if resp.StatusCode/100 != 3 {
-				t.Fatalf("nodeoptest: form %s answered %d", action, resp.StatusCode)
+			if resp.status/100 != 3 {
+				t.Fatalf("nodeoptest: form %s answered %d", action, resp.status)
 			}
 			next = op.resolve(t, resp)
 		default:
-			t.Fatalf("nodeoptest: GET %s: status %d: %s", next, resp.StatusCode, body)
+			t.Fatalf("nodeoptest: GET %s: status %d: %s", next, resp.status, body)
 		}
 	}
 	t.Fatal("nodeoptest: login did not finish in 12 steps")
@@ -202,8 +202,8 @@ func (op *OP) Login(t testing.TB, browser *http.Client, authURL, user string) st
 func (op *OP) Logout(t testing.TB, browser *http.Client, endSessionURL string) string {
 	t.Helper()
 	resp, body := op.get(t, browser, endSessionURL)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("nodeoptest: end_session answered %d: %s", resp.StatusCode, body)
+	if resp.status != http.StatusOK {
+		t.Fatalf("nodeoptest: end_session answered %d: %s", resp.status, body)
 	}
 	xsrf := hiddenXSRF.FindStringSubmatch(body)
 	if xsrf == nil {
@@ -211,11 +211,11 @@ func (op *OP) Logout(t testing.TB, browser *http.Client, endSessionURL string) s
 	}
 	resp, body = op.post(t, browser, op.action(t, body), url.Values{"xsrf": {xsrf[1]}, "logout": {"yes"}})
 	for range 4 {
-		if resp.StatusCode == http.StatusOK && strings.Contains(body, "Sign-out Success") {
+		if resp.status == http.StatusOK && strings.Contains(body, "Sign-out Success") {
 			return ""
 		}
-		if resp.StatusCode/100 != 3 {
-			t.Fatalf("nodeoptest: logout answered %d: %s", resp.StatusCode, body)
+		if resp.status/100 != 3 {
+			t.Fatalf("nodeoptest: logout answered %d: %s", resp.status, body)
 		}
 		loc := op.resolve(t, resp)
 		if !strings.HasPrefix(loc, op.Issuer+"/") {
@@ -244,16 +244,21 @@ func (op *OP) action(t testing.TB, body string) string {
 	return u.ResolveReference(ref).String()
 }
 
-func (op *OP) resolve(t testing.TB, resp *http.Response) string {
-	t.Helper()
-	loc, err := resp.Location()
-	if err != nil {
-		t.Fatalf("nodeoptest: redirect without Location: %v", err)
-	}
-	return loc.String()
+// page is one response of the provider, its body read.
+type page struct {
+	status   int
+	location string // resolved against the request URL; "" without one
 }
 
-func (op *OP) get(t testing.TB, browser *http.Client, target string) (*http.Response, string) {
+func (op *OP) resolve(t testing.TB, p page) string {
+	t.Helper()
+	if p.location == "" {
+		t.Fatal("nodeoptest: redirect without Location")
+	}
+	return p.location
+}
+
+func (op *OP) get(t testing.TB, browser *http.Client, target string) (page, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, target, nil)
 	if err != nil {
@@ -263,7 +268,7 @@ func (op *OP) get(t testing.TB, browser *http.Client, target string) (*http.Resp
 	return op.do(t, browser, req)
 }
 
-func (op *OP) post(t testing.TB, browser *http.Client, target string, form url.Values) (*http.Response, string) {
+func (op *OP) post(t testing.TB, browser *http.Client, target string, form url.Values) (page, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, target, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -274,7 +279,7 @@ func (op *OP) post(t testing.TB, browser *http.Client, target string, form url.V
 	return op.do(t, browser, req)
 }
 
-func (op *OP) do(t testing.TB, browser *http.Client, req *http.Request) (*http.Response, string) {
+func (op *OP) do(t testing.TB, browser *http.Client, req *http.Request) (page, string) {
 	t.Helper()
 	resp, err := browser.Do(req)
 	if err != nil {
@@ -282,5 +287,9 @@ func (op *OP) do(t testing.TB, browser *http.Client, req *http.Request) (*http.R
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	return resp, string(body)
+	p := page{status: resp.StatusCode}
+	if loc, err := resp.Location(); err == nil {
+		p.location = loc.String()
+	}
+	return p, string(body)
 }
