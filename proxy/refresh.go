@@ -162,6 +162,7 @@ func (h *Handler) refreshLocked(ctx context.Context, s *session.Session, key []b
 		if changed {
 			log.Info("identity changed at the provider; policy and assertion follow")
 		}
+		cur.RevalidatedAt = h.now()
 	}
 	if res.RefreshToken != "" {
 		tokens.RefreshToken = res.RefreshToken

@@ -3,7 +3,6 @@ package proxy
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"go.uber.org/zap"
 
@@ -18,33 +17,19 @@ type revalidator interface {
 }
 
 // revalidateIfDue applies session.revalidate_interval to a session whose
-// tokens need no refresh: once in every interval since login (counted from
-// CreatedAt), the first request of the period, on whichever replica, asks
-// userinfo for the identity. The period is claimed in the store, so one
-// replica asks; the work runs under the session's refresh lock, so it never
-// races a refresh (whose record write it would undo). A refresh in progress
-// re-reads the identity itself, so a busy lock is skipped.
+// tokens need no refresh: when the identity was last read from the provider
+// (login, a refresh, or a revalidation) an interval ago, the request that
+// notices asks userinfo again. It runs under the session's refresh lock, so
+// it happens once across replicas and never races a refresh (whose record
+// write it would undo); a request that finds the lock taken goes on with
+// the identity it has.
 func (h *Handler) revalidateIfDue(ctx context.Context, s *session.Session, key []byte) (*session.Session, error) {
-	interval := h.opts.revalidateInterval
 	rv, ok := h.oidc.(revalidator)
-	if interval <= 0 || !ok {
-		return s, nil
-	}
-	period := h.now().Sub(s.CreatedAt) / interval
-	if period < 1 {
+	if !ok || !h.revalidationDue(s) {
 		return s, nil
 	}
 	hash := session.HashID(s.ID)
 	log := h.log(ctx).With(zap.String("session", hash), zap.String("user", s.Subject))
-	// A store that fails here fails the request as any store error does
-	// (503): the session was read a moment ago, so it is rare and brief.
-	first, err := h.store.Claim(ctx, fmt.Sprintf("revalidate:%s:%d", hash, period), interval)
-	if err != nil {
-		return nil, err
-	}
-	if !first {
-		return s, nil
-	}
 	lockKey := "refresh:" + hash
 	token, err := h.store.TryLock(ctx, lockKey, refreshLockTTL)
 	if err != nil {
@@ -75,27 +60,30 @@ func (h *Handler) revalidateLocked(ctx context.Context, s *session.Session, key 
 		return nil, err
 	}
 	cur.ID = s.ID
+	if !h.revalidationDue(cur) {
+		return cur, nil // another replica has just done it
+	}
 	tokens, err := session.Open(key, cur.ID, cur.Sealed)
 	if err != nil || tokens.AccessToken == "" {
 		return cur, nil
 	}
 	claims, err := rv.Revalidate(ctx, tokens.AccessToken, tokens.IDToken, cur.Subject)
+	changed := false
 	switch {
 	case errors.Is(err, oidcclient.ErrUserinfoUnauthorized):
 		return h.endRefused(ctx, log, cur, "userinfo no longer accepts the access token", err)
 	case err != nil:
-		log.Warn("identity revalidation failed; keeping the identity until the next period", zap.Error(err))
-		return cur, nil
-	case claims == nil:
-		return cur, nil
+		// Recorded as done all the same: a provider that is down is asked
+		// again an interval later, not on every request meanwhile.
+		log.Warn("identity revalidation failed; keeping the identity until the next interval", zap.Error(err))
+	case claims != nil:
+		if changed, err = h.reidentify(cur, claims); err != nil {
+			return h.endRefused(ctx, log, cur, "the revalidated identity is refused", err)
+		}
 	}
-	changed, err := h.reidentify(cur, claims)
-	if err != nil {
-		return h.endRefused(ctx, log, cur, "the revalidated identity is refused", err)
-	}
-	if !changed {
-		return cur, nil
-	}
+	now := h.now()
+	cur.RevalidatedAt = now
+	cur.LastSeenAt = now // this write slides the idle timeout too
 	err = h.store.Update(ctx, cur, h.sessionTTL(cur))
 	if errors.Is(err, session.ErrNotFound) {
 		return nil, nil
@@ -103,6 +91,22 @@ func (h *Handler) revalidateLocked(ctx context.Context, s *session.Session, key 
 	if err != nil {
 		return nil, err
 	}
-	log.Info("identity changed at the provider (revalidation); policy and assertion follow")
+	if changed {
+		log.Info("identity changed at the provider (revalidation); policy and assertion follow")
+	}
 	return cur, nil
+}
+
+// revalidationDue: session.revalidate_interval is on and has passed since
+// the identity was last read from the provider.
+func (h *Handler) revalidationDue(s *session.Session) bool {
+	interval := h.opts.revalidateInterval
+	if interval <= 0 {
+		return false
+	}
+	last := s.CreatedAt
+	if s.RevalidatedAt.After(last) {
+		last = s.RevalidatedAt
+	}
+	return !h.now().Before(last.Add(interval))
 }

@@ -48,6 +48,9 @@ type Session struct {
 	// RefreshAt is when the request path refreshes the tokens; zero when it
 	// cannot (no refresh token, or an access token without expiry).
 	RefreshAt time.Time `json:"rf_at,omitzero"`
+	// RevalidatedAt is when the identity was last read from the provider
+	// after login (a refresh, or session.revalidate_interval); zero before.
+	RevalidatedAt time.Time `json:"rv_at,omitzero"`
 
 	// Sealed is the AES-GCM sealed Tokens (see package seal in the proxy).
 	Sealed []byte `json:"tok,omitempty"`
