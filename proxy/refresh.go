@@ -60,7 +60,7 @@ func (h *Handler) refreshDue(s *session.Session) bool {
 // next waiter takes the lock and tries itself.
 func (h *Handler) refreshIfDue(ctx context.Context, s *session.Session, key []byte) (*session.Session, error) {
 	if !h.refreshDue(s) {
-		return s, nil
+		return h.revalidateIfDue(ctx, s, key)
 	}
 	lockKey := "refresh:" + session.HashID(s.ID)
 	deadline := h.now().Add(refreshWait)
@@ -151,6 +151,19 @@ func (h *Handler) refreshLocked(ctx context.Context, s *session.Session, key []b
 		return nil, fmt.Errorf("%w: %w", errProviderUnavailable, err)
 	}
 
+	// The identity follows the provider: the refreshed ID token's claims
+	// and userinfo, as oidc.userinfo says (nil: nothing was re-read).
+	if res.Claims != nil {
+		changed, err := h.reidentify(cur, res.Claims)
+		if err != nil {
+			h.metrics.Refresh(metrics.RefreshFailed)
+			return h.endRefused(ctx, log, cur, "the refreshed identity is refused", err)
+		}
+		if changed {
+			log.Info("identity changed at the provider; policy and assertion follow")
+		}
+		cur.RevalidatedAt = h.now()
+	}
 	if res.RefreshToken != "" {
 		tokens.RefreshToken = res.RefreshToken
 	}

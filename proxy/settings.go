@@ -26,6 +26,8 @@ type settings struct {
 	idleTimeout     time.Duration
 	absoluteTimeout time.Duration
 	refreshBefore   time.Duration
+	// revalidateInterval: session.revalidate_interval (revalidate.go).
+	revalidateInterval time.Duration
 
 	forwardAuth bool
 	// userSessions serves <path_prefix>/sessions (usersessions.go).
@@ -50,6 +52,7 @@ func newSettings(cfg *config.Config) settings {
 		idleTimeout:           cfg.Session.IdleTimeout,
 		absoluteTimeout:       cfg.Session.AbsoluteTimeout,
 		refreshBefore:         cfg.Session.RefreshBefore,
+		revalidateInterval:    cfg.Session.RevalidateInterval,
 		forwardAuth:           cfg.ForwardAuth.Enabled,
 		userSessions:          cfg.UserSessions.Enabled,
 		issuer:                cfg.OIDC.Issuer,

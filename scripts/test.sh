@@ -38,6 +38,9 @@ declare -A need=(
   [redis-cli]=redis-tools
   [php]=php-cli
   [chromium]=chromium
+  # oidc-provider (tools/oidc-provider) runs on Node.js
+  [node]=nodejs
+  [npm]=npm
 )
 
 missing=()
@@ -151,6 +154,17 @@ elif [[ ${CI:-} == true ]]; then
   exit 1
 else
   echo "Hydra could not be built; the tests that need it will be skipped."
+fi
+
+step "oidc-provider 9.13.3 (npm ci in tools/oidc-provider; a certified provider for the interop tests)"
+if command -v npm >/dev/null 2>&1 &&
+  (cd tools/oidc-provider && npm ci --prefer-offline --no-audit --no-fund --loglevel=error); then
+  :
+elif [[ ${CI:-} == true ]]; then
+  echo "CI=true: oidc-provider could not be installed." >&2
+  exit 1
+else
+  echo "oidc-provider could not be installed; the tests that need it will be skipped."
 fi
 
 step "go test"

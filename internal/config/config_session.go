@@ -23,6 +23,11 @@ type Session struct {
 	// verifies the cookie, decodes the record and signs an assertion (key
 	// session.cache_entries, default 10000).
 	CacheEntries int `key:"cache_entries"`
+	// RevalidateInterval re-reads a session's identity from the provider's
+	// userinfo at most this often, once across replicas, for providers whose
+	// access tokens outlive the time a group change may take to apply; 0
+	// turns it off (key session.revalidate_interval, default 0).
+	RevalidateInterval time.Duration `key:"revalidate_interval"`
 	// Redis configures the Redis store (section session.redis), used when store is
 	// redis.
 	Redis Redis `key:"redis"`

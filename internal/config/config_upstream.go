@@ -1,6 +1,10 @@
 package config
 
-import "time"
+import (
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/identity/keys"
+)
 
 // Upstream is the application that gatehouse proxies to.
 type Upstream struct {
@@ -51,8 +55,9 @@ type OIDC struct {
 	// the provider (key oidc.redirect_path, default "<path_prefix>/callback").
 	RedirectPath string `key:"redirect_path"`
 	// TokenAuthMethod is how gatehouse authenticates at the token endpoint:
-	// client_secret_basic or client_secret_post (key oidc.token_auth_method,
-	// default "client_secret_basic").
+	// client_secret_basic, client_secret_post, or private_key_jwt with
+	// oidc.client_key_file (key oidc.token_auth_method, default
+	// "client_secret_basic").
 	TokenAuthMethod string `key:"token_auth_method"`
 	// ClockSkew is the tolerance applied to token times such as iat and exp
 	// (key oidc.clock_skew, default 30s).
@@ -68,4 +73,20 @@ type OIDC struct {
 	// be; its jti is remembered that long, so a replay is always refused (key
 	// oidc.logout_token_max_age, default 5m).
 	LogoutTokenMaxAge time.Duration `key:"logout_token_max_age"`
+
+	// Interoperability keys, validated in validate_oidc_client.go.
+
+	// ClientKeyFile names a PEM file with one PKCS#8 private key (EC P-256,
+	// RSA or Ed25519) that signs the client assertion of private_key_jwt
+	// (key oidc.client_key_file, default none; required with private_key_jwt).
+	ClientKeyFile string `key:"client_key_file"`
+	// ClientKeyID is the kid of the client assertion (key oidc.client_key_id,
+	// default the key's RFC 7638 thumbprint).
+	ClientKeyID string `key:"client_key_id"`
+	// Userinfo says when the userinfo endpoint completes the identity: auto
+	// (when the ID token lacks a claim that headers or policy read), always,
+	// or never (key oidc.userinfo, default "auto").
+	Userinfo string `key:"userinfo"`
+	// ClientKey is the parsed oidc.client_key_file (derived).
+	ClientKey keys.Key `key:"-"`
 }

@@ -24,6 +24,7 @@ func defaults() *Config {
 		OIDC: OIDC{
 			Scopes:          []string{"openid", "profile", "email", "offline_access"},
 			TokenAuthMethod: "client_secret_basic",
+			Userinfo:        "auto",
 			ClockSkew:       30 * time.Second,
 			HTTPTimeout:     10 * time.Second,
 			// Providers send logout tokens at once; minutes cover retries.

@@ -22,7 +22,7 @@ func (c *Config) validateOIDC(skip map[string]bool, bad derivedFrom, errs *probl
 	if o.ClientID == "" {
 		errs.add("oidc.client_id", "is required")
 	}
-	if o.ClientSecret == "" && !skip["oidc.client_secret"] {
+	if o.ClientSecret == "" && !skip["oidc.client_secret"] && o.TokenAuthMethod != "private_key_jwt" {
 		errs.add("oidc.client_secret", "is required (or set oidc.client_secret_file)")
 	}
 	hasOpenID := false
@@ -38,11 +38,7 @@ func (c *Config) validateOIDC(skip map[string]bool, bad derivedFrom, errs *probl
 	if !bad.redirectPath {
 		checkPath("oidc.redirect_path", o.RedirectPath, errs)
 	}
-	switch o.TokenAuthMethod {
-	case "client_secret_basic", "client_secret_post":
-	default:
-		errs.add("oidc.token_auth_method", "%q is not one of client_secret_basic, client_secret_post", o.TokenAuthMethod)
-	}
+	c.validateOIDCClient(errs)
 	if o.ClockSkew < 0 {
 		errs.add("oidc.clock_skew", "must not be negative")
 	}

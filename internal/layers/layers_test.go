@@ -47,6 +47,7 @@ var rules = []struct {
 	// Test helpers may use what they need, but no production package uses them.
 	{"internal/redistest", []string{"internal/syncbuf", "internal/testutil"}, "test helper"},
 	{"internal/hydratest", []string{"internal/syncbuf", "internal/testutil"}, "test helper"},
+	{"internal/nodeoptest", []string{"internal/syncbuf", "internal/testutil"}, "test helper"},
 	{"internal/testidp", []string{"internal/demo/idp"}, "test helper"},
 	{"internal/badidp", nil, "test helper"},
 	{"internal/testclock", nil, "test helper"},

@@ -34,9 +34,18 @@ type Options struct {
 	ClientSecret string
 	RedirectURL  string
 	Scopes       []string
-	// AuthMethod is client_secret_basic or client_secret_post.
+	// AuthMethod is client_secret_basic, client_secret_post or
+	// private_key_jwt (then ClientKey signs and ClientSecret is unused).
 	AuthMethod string
-	ClockSkew  time.Duration
+	ClientKey  ClientKey
+	// Userinfo is UserinfoAuto (the default when empty), UserinfoAlways or
+	// UserinfoNever.
+	Userinfo string
+	// NeededClaims are the top-level claims gatehouse reads (headers,
+	// policy, assertion): under UserinfoAuto, an ID token lacking one of them
+	// is completed from userinfo.
+	NeededClaims []string
+	ClockSkew    time.Duration
 	// HTTPClient talks to the provider; it must have a timeout. Default: a
 	// client with HTTPTimeout. Its response bodies are capped at
 	// MaxResponseBytes either way.
@@ -101,7 +110,9 @@ func (c *Client) Run(ctx context.Context) {
 
 func (c *Client) discover(ctx context.Context) error {
 	style := oauth2.AuthStyleInHeader
-	if c.opts.AuthMethod == "client_secret_post" {
+	if c.opts.AuthMethod != AuthClientSecretBasic {
+		// client_secret_post, and private_key_jwt whose assertion goes in
+		// the form too (with client_id and no secret).
 		style = oauth2.AuthStyleInParams
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -194,37 +205,31 @@ type Result struct {
 
 // Exchange redeems an authorization code: token request with the PKCE
 // verifier, then ID token validation (signature via JWKS, iss, aud, azp, exp,
-// iat, nonce, at_hash), then userinfo.
+// iat, nonce, at_hash), then userinfo per Options.Userinfo.
 func (c *Client) Exchange(ctx context.Context, code, verifier, nonce string) (*Result, error) {
 	party, err := c.relyingParty()
 	if err != nil {
 		return nil, err
 	}
 	ctx = context.WithValue(ctx, nonceKey{}, nonce)
-	tokens, err := rp.CodeExchange[*oidc.IDTokenClaims](ctx, code, party, rp.WithCodeVerifier(verifier))
+	opts := []rp.CodeExchangeOpt{rp.WithCodeVerifier(verifier)}
+	if c.usesClientKey() {
+		assertion, err := c.clientAssertion(party.OAuthConfig().Endpoint.TokenURL, time.Now())
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, rp.WithClientAssertionJWT(assertion))
+	}
+	tokens, err := rp.CodeExchange[*idClaims](ctx, code, party, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("code exchange: %w", err)
 	}
 	if tokens.IDTokenClaims == nil || tokens.IDToken == "" {
 		return nil, errors.New("code exchange: provider returned no ID token")
 	}
-	claims := make(map[string]any, len(tokens.IDTokenClaims.Claims)+8)
-	for k, v := range tokens.IDTokenClaims.Claims {
-		claims[k] = v
-	}
-	if party.UserinfoEndpoint() != "" && tokens.AccessToken != "" {
-		info, err := rp.Userinfo[*oidc.UserInfo](ctx, tokens.AccessToken, tokens.TokenType, tokens.IDTokenClaims.Subject, party)
-		if err != nil {
-			return nil, fmt.Errorf("userinfo: %w", err)
-		}
-		for k, v := range info.Claims {
-			switch k {
-			case "iss", "aud", "exp", "iat", "nbf", "nonce", "azp", "sid":
-				// Token metadata only ever comes from the validated ID token.
-			default:
-				claims[k] = v
-			}
-		}
+	claims := tokens.IDTokenClaims.Claims()
+	if err := c.addUserinfo(ctx, party.UserinfoEndpoint(), tokens.AccessToken, tokens.IDTokenClaims.Subject, claims); err != nil {
+		return nil, err
 	}
 	res := &Result{
 		IDToken:      tokens.IDToken,
@@ -233,9 +238,7 @@ func (c *Client) Exchange(ctx context.Context, code, verifier, nonce string) (*R
 		Claims:       claims,
 		SessionID:    tokens.IDTokenClaims.SessionID,
 	}
-	if !tokens.Expiry.IsZero() {
-		res.AccessTokenExpiresAt = tokens.Expiry
-	}
+	res.AccessTokenExpiresAt = accessTokenExpiry(tokens.Expiry, tokens.AccessToken)
 	return res, nil
 }
 

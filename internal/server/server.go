@@ -52,16 +52,7 @@ func New(cfg *config.Config, logger *zap.Logger, opts ...proxy.Option) (*Server,
 		return nil, err
 	}
 	store = m.InstrumentStore(store)
-	oidc := oidcclient.New(oidcclient.Options{
-		Issuer:       cfg.OIDC.Issuer,
-		ClientID:     cfg.OIDC.ClientID,
-		ClientSecret: cfg.OIDC.ClientSecret,
-		RedirectURL:  cfg.RedirectURL(),
-		Scopes:       cfg.OIDC.Scopes,
-		AuthMethod:   cfg.OIDC.TokenAuthMethod,
-		ClockSkew:    cfg.OIDC.ClockSkew,
-		HTTPTimeout:  cfg.OIDC.HTTPTimeout,
-	}, logger)
+	oidc := oidcclient.New(oidcOptions(cfg), logger)
 	metrics.RegisterReadiness(registry, oidc.Ready)
 	handler, err := proxy.New(cfg, store, oidc, m, logger, opts...)
 	if err != nil {

@@ -48,6 +48,9 @@ type Session struct {
 	// RefreshAt is when the request path refreshes the tokens; zero when it
 	// cannot (no refresh token, or an access token without expiry).
 	RefreshAt time.Time `json:"rf_at,omitzero"`
+	// RevalidatedAt is when the identity was last read from the provider
+	// after login (a refresh, or session.revalidate_interval); zero before.
+	RevalidatedAt time.Time `json:"rv_at,omitzero"`
 
 	// Device and Address say where the login happened, for the user's own
 	// sessions page: a coarse description of the browser and the client's

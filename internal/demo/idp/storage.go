@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -19,10 +20,11 @@ import (
 )
 
 // userStore maps Options.Users to the example storage's users. It is
-// immutable after newUserStore, so it needs no lock.
+// immutable after newUserStore, except for the groups (SetGroups).
 type userStore struct {
 	byID       map[string]*storage.User
 	byUsername map[string]*storage.User
+	groupsMu   sync.RWMutex
 	groups     map[string][]string // by ID
 	serviceID  string
 }
@@ -143,8 +145,8 @@ func (s *groupsStorage) appendGroups(userinfo *oidc.UserInfo, subject string) {
 	if subject == "" {
 		subject = userinfo.Subject
 	}
-	if groups := s.users.groups[subject]; len(groups) > 0 {
-		userinfo.AppendClaims("groups", slices.Clone(groups))
+	if groups := s.users.groupsOf(subject); len(groups) > 0 {
+		userinfo.AppendClaims("groups", groups)
 	}
 }
 
