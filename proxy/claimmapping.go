@@ -27,3 +27,8 @@ func newClaimMapping(cfg *config.Config, mapper *identity.Mapper, policy *authz.
 	}
 	return claims.NewMapping(groups, keep), nil
 }
+
+// NeededClaims are the top-level claims this handler's identity mapping
+// reads: under oidc.userinfo auto, an ID token lacking one is completed
+// from userinfo.
+func (h *Handler) NeededClaims() []string { return h.claims.Roots() }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -43,7 +44,8 @@ type Options struct {
 	Userinfo string
 	// NeededClaims are the top-level claims gatehouse reads (headers,
 	// policy, assertion): under UserinfoAuto, an ID token lacking one of them
-	// is completed from userinfo.
+	// is completed from userinfo. SetNeededClaims replaces them when a
+	// reloaded configuration reads others.
 	NeededClaims []string
 	ClockSkew    time.Duration
 	// HTTPClient talks to the provider; it must have a timeout. Default: a
@@ -67,6 +69,15 @@ type Client struct {
 	issRequired atomic.Bool
 	// mismatch is set while the last discovery failed with ErrIssuerMismatch.
 	mismatch atomic.Pointer[error]
+	// needed is Options.NeededClaims, or what SetNeededClaims set since.
+	needed atomic.Pointer[[]string]
+}
+
+// SetNeededClaims replaces Options.NeededClaims: the identity mapping that
+// decides them can change on a configuration reload, the client cannot.
+func (c *Client) SetNeededClaims(names []string) {
+	names = slices.Clone(names)
+	c.needed.Store(&names)
 }
 
 // New returns a client that is not ready until Discover succeeds.
@@ -79,7 +90,9 @@ func New(opts Options, logger *zap.Logger) *Client {
 		opts.HTTPClient = &http.Client{Timeout: timeout}
 	}
 	opts.HTTPClient = boundedClient(opts.HTTPClient)
-	return &Client{opts: opts, logger: logger}
+	c := &Client{opts: opts, logger: logger}
+	c.SetNeededClaims(opts.NeededClaims)
+	return c
 }
 
 // Run performs discovery, retrying with backoff until it succeeds or ctx ends.

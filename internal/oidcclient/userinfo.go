@@ -48,7 +48,7 @@ func (c *Client) wantsUserinfo(claims map[string]any) bool {
 	case UserinfoAlways:
 		return true
 	}
-	for _, name := range c.opts.NeededClaims {
+	for _, name := range *c.needed.Load() {
 		if _, ok := claims[name]; !ok {
 			return true
 		}

@@ -59,9 +59,16 @@ func New(cfg *config.Config, logger *zap.Logger, opts ...proxy.Option) (*Server,
 		_ = store.Close()
 		return nil, fmt.Errorf("build request handler: %w", err)
 	}
+	// Under oidc.userinfo auto the client completes an ID token that lacks
+	// a claim the handler's identity mapping reads.
+	oidc.SetNeededClaims(handler.NeededClaims())
 	s := &Server{cfg: cfg, logger: logger, store: store, oidc: oidc}
 	s.reload.init(cfg, handler, metrics.NewConfigReloads(registry), func(c *config.Config, prev *proxy.Handler) (*proxy.Handler, error) {
-		return proxy.New(c, store, oidc, m, logger, append(slices.Clone(opts), proxy.WithPrevious(prev))...)
+		next, err := proxy.New(c, store, oidc, m, logger, append(slices.Clone(opts), proxy.WithPrevious(prev))...)
+		if err == nil {
+			oidc.SetNeededClaims(next.NeededClaims())
+		}
+		return next, err
 	})
 	s.inflight = &inflight{next: &s.reload.live}
 	var base context.Context
