@@ -4,14 +4,16 @@ import (
 	"net/http"
 
 	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/internal/authz"
 )
 
 // optionalIdentity is the identity a request to a public path carries, if
 // any: a valid session or bearer token of a user whom the policy would let
-// reach path. pathKnown false means the path is unknown and every rule must
-// pass. Public requests never fail for want of an identity, so a store outage
-// or a bad token only makes them anonymous.
-func (h *Handler) optionalIdentity(r *http.Request, path string, pathKnown bool) *authenticated {
+// reach req (an unknown path: every rule must pass). Public requests never
+// fail for want of an identity, so a store outage or a bad token only makes
+// them anonymous.
+func (h *Handler) optionalIdentity(r *http.Request, req authz.Request) *authenticated {
 	auth, err := h.authenticate(r)
 	if err != nil || auth == nil {
 		if err != nil {
@@ -19,15 +21,8 @@ func (h *Handler) optionalIdentity(r *http.Request, path string, pathKnown bool)
 		}
 		return nil
 	}
-	if !h.allows(auth, path, pathKnown) {
+	if !h.policy.Allows(req, auth.session) {
 		return nil
 	}
 	return auth
-}
-
-func (h *Handler) allows(auth *authenticated, path string, pathKnown bool) bool {
-	if !pathKnown {
-		return h.policy.AllowsEverywhere(auth.session)
-	}
-	return h.policy.Allows(path, auth.session)
 }

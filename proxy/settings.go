@@ -39,6 +39,11 @@ type settings struct {
 
 	// identityClaims are the claims identity.headers maps to headers.
 	identityClaims []string
+
+	// publicPreflight: authorization.public_preflight; forwardedAuthParams:
+	// oidc.forwarded_auth_params (policyrequest.go, authparams.go).
+	publicPreflight     bool
+	forwardedAuthParams []string
 }
 
 func newSettings(cfg *config.Config) settings {
@@ -60,5 +65,7 @@ func newSettings(cfg *config.Config) settings {
 		logoutTokenMaxAge:     cfg.OIDC.LogoutTokenMaxAge,
 		clockSkew:             cfg.OIDC.ClockSkew,
 		identityClaims:        slices.Sorted(maps.Values(cfg.Identity.Headers)),
+		publicPreflight:       cfg.Authorization.PublicPreflight,
+		forwardedAuthParams:   cfg.OIDC.ForwardedAuthParams,
 	}
 }

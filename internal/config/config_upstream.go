@@ -65,4 +65,9 @@ type OIDC struct {
 	// be; its jti is remembered that long, so a replay is always refused (key
 	// oidc.logout_token_max_age, default 5m).
 	LogoutTokenMaxAge time.Duration `key:"logout_token_max_age"`
+	// ForwardedAuthParams names the query parameters of <path_prefix>/start
+	// that are passed on to the provider's authorization request; only
+	// login_hint, prompt, ui_locales, kc_idp_hint and domain_hint may be
+	// listed (key oidc.forwarded_auth_params, default empty: none).
+	ForwardedAuthParams []string `key:"forwarded_auth_params"`
 }
