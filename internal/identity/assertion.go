@@ -82,8 +82,8 @@ type claims struct {
 	// the provider did not say), so the upstream can ask for more itself.
 	ACR      string `json:"acr,omitempty"`
 	AuthTime int64  `json:"auth_time,omitempty"`
-	IssuedAt          int64    `json:"iat"`
-	Expires           int64    `json:"exp"`
+	IssuedAt int64  `json:"iat"`
+	Expires  int64  `json:"exp"`
 }
 
 // NewAsserter builds an Asserter; Signer, Issuer, Audience and a positive TTL

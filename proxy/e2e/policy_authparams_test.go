@@ -16,7 +16,7 @@ func TestForwardedAuthParams(t *testing.T) {
 	hostile := url.Values{
 		"login_hint": {"alice@example.gov"}, "ui_locales": {"de fr"}, "kc_idp_hint": {"corp"}, "prompt": {"login"},
 		"domain_hint": {"example.gov"},
-		"scope": {"openid admin"}, "redirect_uri": {"https://evil.example/cb"}, "response_type": {"token"},
+		"scope":       {"openid admin"}, "redirect_uri": {"https://evil.example/cb"}, "response_type": {"token"},
 		"acr_values": {"weak"}, "claims": {`{"id_token":{"groups":null}}`}, "state": {"attacker"}, "nonce": {"attacker"},
 		"code_challenge": {"attacker"}, "code_challenge_method": {"plain"}, "client_id": {"other"}, "request_uri": {"urn:x"},
 		"max_age": {"999999"}, "response_mode": {"form_post"}, "foo": {"bar"},
