@@ -92,10 +92,10 @@ func TestStepUpAnswers(t *testing.T) {
 		t.Fatalf("navigation: %d to %q, want 302 to %q", resp.StatusCode, resp.Header.Get("Location"), want)
 	}
 	for rd, want := range map[string]url.Values{
-		"/admin/users?tab=2": {"acr_values": {"mfa hwk"}},
-		"/fresh":             {"max_age": {"300"}},
-		"/root":              {"acr_values": {"mfa"}, "max_age": {"0"}, "prompt": {"login"}},
-		"/other":             {},
+		"/admin/users?tab=2":         {"acr_values": {"mfa hwk"}},
+		"/fresh":                     {"max_age": {"300"}},
+		"/root":                      {"acr_values": {"mfa"}, "max_age": {"0"}, "prompt": {"login"}},
+		"/other":                     {},
 		"https://evil.example/admin": {}, // not a local rd: back to "/"
 	} {
 		q := b.startLoginWith(g, url.Values{"rd": {rd}, "acr_values": {"weak"}, "max_age": {"99999"}, "prompt": {"none"}})
