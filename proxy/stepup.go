@@ -123,9 +123,6 @@ func (h *Handler) checkLoginStrength(s *session.Session, idToken string, step au
 	}
 	s.ACR, s.AuthTime = acr, authTime
 	now := h.now()
-	if !authTime.IsZero() && authTime.After(now.Add(h.opts.clockSkew)) {
-		return loginFailed("login rejected: ID token auth_time", errors.New("auth_time is in the future"), rd)
-	}
 	switch {
 	case step.HasMaxAge && authTime.IsZero():
 		return errStepUpNotMet("max_age was requested but the ID token has no auth_time", rd)
