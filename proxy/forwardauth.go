@@ -43,6 +43,10 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 		return errAmbiguousOriginal
 	}
 	req := h.forwardAuthRequest(r, orig)
+	if req.MethodKnown && h.isPublicPreflight(r, req.Method) {
+		h.accepted(w, r) // no identity: a preflight has no credentials
+		return nil
+	}
 	if h.policy.Public(req) {
 		if auth := h.optionalIdentity(r, req); auth != nil {
 			h.setIdentity(w.Header(), auth)

@@ -31,9 +31,12 @@ func (h *Handler) forwardAuthSource(r *http.Request) netip.Addr {
 
 // isPublicPreflight: with authorization.public_preflight, a CORS preflight
 // (OPTIONS with Origin and Access-Control-Request-Method) needs no session.
-// It carries no identity either: a preflight never has credentials.
-func (h *Handler) isPublicPreflight(r *http.Request) bool {
-	return h.opts.publicPreflight && r.Method == http.MethodOptions &&
+// It carries no identity either: a preflight never has credentials. method
+// is the request's (for forward-auth: the original request's, as a trusted
+// proxy names it); the headers are the client's, which nginx and Traefik
+// pass to the auth request.
+func (h *Handler) isPublicPreflight(r *http.Request, method string) bool {
+	return h.opts.publicPreflight && method == http.MethodOptions &&
 		r.Header.Get("Origin") != "" && r.Header.Get("Access-Control-Request-Method") != ""
 }
 

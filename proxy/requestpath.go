@@ -45,7 +45,7 @@ func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) identify(r *http.Request, req authz.Request, upgrade bool) (*authenticated, error) {
 	// An upgrade needs a session also on a public path: the connection it
 	// opens outlives this request's checks (upgrade.go).
-	if !upgrade && h.isPublicPreflight(r) {
+	if !upgrade && h.isPublicPreflight(r, r.Method) {
 		return nil, nil
 	}
 	if !upgrade && h.policy.Public(req) {

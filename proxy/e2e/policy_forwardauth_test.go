@@ -36,7 +36,7 @@ authorization:
 // applies, and a method-conditioned rule governs (fail closed). Source
 // conditions read the trusted proxy's X-Forwarded-For.
 func TestPolicyForwardAuthMethod(t *testing.T) {
-	g := startGate(t, withConfigFile(forwardAuthPolicy), withIDP(testidp.WithUsers(policyUsers...)), withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.4", forwardAuthOn))
+	g := startGate(t, withConfigFile(forwardAuthPolicy+"  public_preflight: true\n"), withIDP(testidp.WithUsers(policyUsers...)), withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.4", forwardAuthOn))
 	staff := newBrowser(t)
 	staff.login(g, "/", "staff", "staff-password")
 	cookie := "Cookie: gatehouse=" + staff.sessionCookie(g)
@@ -61,10 +61,17 @@ func TestPolicyForwardAuthMethod(t *testing.T) {
 		{"staff: POST reports (not governed)", trusted, []string{cookie, "X-Original-URI: /reports", "X-Original-Method: POST"}, http.StatusAccepted},
 		{"staff: reports, no method (fail closed)", trusted, []string{cookie, "X-Original-URI: /reports"}, http.StatusForbidden},
 		{"staff: reports from an untrusted peer naming POST", untrusted, []string{cookie, "X-Original-URI: /reports", "X-Original-Method: POST"}, http.StatusForbidden},
+		{"preflight", trusted, []string{"X-Original-URI: /reports", "X-Original-Method: OPTIONS", "Origin: https://spa.example", "Access-Control-Request-Method: PUT"}, http.StatusAccepted},
+		{"preflight with a session: no identity", trusted, []string{cookie, "X-Original-URI: /reports", "X-Original-Method: OPTIONS", "Origin: https://spa.example", "Access-Control-Request-Method: PUT"}, http.StatusAccepted},
+		{"preflight, method unknown", trusted, []string{"X-Original-URI: /reports", "Origin: https://spa.example", "Access-Control-Request-Method: PUT"}, http.StatusUnauthorized},
+		{"preflight from an untrusted peer", untrusted, []string{"X-Original-URI: /reports", "X-Original-Method: OPTIONS", "Origin: https://spa.example", "Access-Control-Request-Method: PUT"}, http.StatusUnauthorized},
 	} {
 		resp := policyCall(t, g, tc.from, "GET", "/oauth2/auth", "", append([]string{"Accept: application/json"}, tc.lines...)...)
 		if resp.StatusCode != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+		if strings.HasPrefix(tc.name, "preflight") && resp.Header.Get("X-Forwarded-User") != "" {
+			t.Errorf("%s: the 202 carries an identity", tc.name)
 		}
 	}
 }
@@ -178,7 +185,7 @@ func TestPolicyThroughNginx(t *testing.T) {
 	app := newRecorder(t, nil)
 	gateLn := testutil.Listen(t)
 	public := startPolicyNginx(t, gateLn.Addr().String(), strings.TrimPrefix(app.URL, "http://"))
-	g := startGate(t, withFront(gateLn, public), withConfigFile(forwardAuthPolicy), withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1", forwardAuthOn))
+	startGate(t, withFront(gateLn, public), withConfigFile(forwardAuthPolicy), withEnv("GATEHOUSE_TRUSTED_PROXIES=127.0.0.1", forwardAuthOn))
 	front := &gate{URL: public}
 	for _, tc := range []struct {
 		name, from, method, target string
@@ -193,6 +200,8 @@ func TestPolicyThroughNginx(t *testing.T) {
 		{"webhook GET from 127.0.0.2", "127.0.0.2", "GET", "/api/hooks/x", http.StatusFound},
 	} {
 		before := app.count()
+		// The client's own X-Original-Method and X-Forwarded-For are
+		// replaced by nginx's.
 		resp := policyCall(t, front, tc.from, tc.method, tc.target, "", "X-Original-Method: GET", "X-Forwarded-For: 127.0.0.2")
 		if resp.StatusCode != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
@@ -205,7 +214,6 @@ func TestPolicyThroughNginx(t *testing.T) {
 			t.Errorf("%s: redirected to %q, want the login", tc.name, resp.Header.Get("Location"))
 		}
 	}
-	_ = g
 }
 
 func dialable(addr string) bool {
