@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"iter"
 	"net/netip"
 
 	"github.com/gatehouse/gatehouse/internal/session"
@@ -33,47 +34,46 @@ const (
 	sureMatch
 )
 
-// governing returns the rules that govern req in order: every rule that may
+// governing yields the rules that govern req in order: every rule that may
 // apply, up to and including the first that surely applies. The user must
 // pass all of them: when a part of the request is unknown, or its method is
 // one an application might read as another, any of those rules could be
 // the one that would apply.
-func (p *Policy) governing(req Request) []*rule {
-	var out []*rule
-	for i := range p.rules {
-		r := &p.rules[i]
-		m := r.cond.governs(req)
-		if req.Path == "" {
-			m = min(m, maybeMatch)
-		} else if !r.path.match(req.Path) {
-			continue
-		}
-		if m == noMatch {
-			continue
-		}
-		out = append(out, r)
-		if m == sureMatch {
-			break
+func (p *Policy) governing(req Request) iter.Seq[*rule] {
+	return func(yield func(*rule) bool) {
+		for i := range p.rules {
+			r := &p.rules[i]
+			m := r.cond.governs(req)
+			if req.Path == "" {
+				m = min(m, maybeMatch)
+			} else if !r.path.match(req.Path) {
+				continue
+			}
+			if m == noMatch {
+				continue
+			}
+			if !yield(r) || m == sureMatch {
+				return
+			}
 		}
 	}
-	return out
 }
 
 // readings returns req once for each path reading that policy must hold
-// for (see scriptReadings).
-func (p *Policy) readings(req Request) []Request {
+// for (see scriptReadings), in an array so the request path allocates
+// nothing: the first n are used.
+func (p *Policy) readings(req Request) (out [2]Request, n int) {
 	if req.Path == "" {
-		return []Request{req}
+		out[0] = req
+		return out, 1
 	}
 	first, second := p.scriptReadings(req.Path)
-	a := req
-	a.Path = first
+	out[0], out[0].Path = req, first
 	if second == "" {
-		return []Request{a}
+		return out, 1
 	}
-	b := req
-	b.Path = second
-	return []Request{a, b}
+	out[1], out[1].Path = req, second
+	return out, 2
 }
 
 // Public reports whether req skips authentication: a public path matches
@@ -84,7 +84,8 @@ func (p *Policy) Public(req Request) bool {
 	if req.Path == "" {
 		return false
 	}
-	for _, r := range p.readings(req) {
+	readings, n := p.readings(req)
+	for _, r := range readings[:n] {
 		if !p.public1(r) {
 			return false
 		}
@@ -108,8 +109,9 @@ func (p *Policy) Allows(req Request, s *session.Session) bool {
 	if !p.base.allows(s) {
 		return false
 	}
-	for _, r := range p.readings(req) {
-		for _, rl := range p.governing(r) {
+	readings, n := p.readings(req)
+	for _, r := range readings[:n] {
+		for rl := range p.governing(r) {
 			if !rl.req.allows(s) {
 				return false
 			}

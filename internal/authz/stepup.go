@@ -48,8 +48,9 @@ func (u StepUp) SatisfiedBy(acr string, authTime, now time.Time, skew time.Durat
 // StepUp returns the first step-up of the rules that govern req (see
 // governing) that s does not meet; ok is false when s meets them all.
 func (p *Policy) StepUp(req Request, s *session.Session, now time.Time, skew time.Duration) (u StepUp, ok bool) {
-	for _, r := range p.readings(req) {
-		for _, rl := range p.governing(r) {
+	readings, n := p.readings(req)
+	for _, r := range readings[:n] {
+		for rl := range p.governing(r) {
 			if rl.step.Required() && !rl.step.SatisfiedBy(s.ACR, s.AuthTime, now, skew) {
 				return rl.step, true
 			}
@@ -62,8 +63,9 @@ func (p *Policy) StepUp(req Request, s *session.Session, now time.Time, skew tim
 // first step-up among the rules that govern it, so that a user sent to log
 // in on the way to /admin logs in strongly enough at once.
 func (p *Policy) LoginStepUp(req Request) StepUp {
-	for _, r := range p.readings(req) {
-		for _, rl := range p.governing(r) {
+	readings, n := p.readings(req)
+	for _, r := range readings[:n] {
+		for rl := range p.governing(r) {
 			if rl.step.Required() {
 				return rl.step
 			}
