@@ -115,7 +115,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return loginFailed("login rejected", err, ls.RD)
 	}
-	if err := h.checkLoginStrength(s, res.IDToken, ls.Step, ls.RD); err != nil {
+	if err := h.checkLoginStrength(r, s, res.IDToken, ls.Step, ls.RD); err != nil {
 		return err
 	}
 	return h.completeLogin(w, r, s, res, ls.RD)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -115,20 +114,21 @@ func errStepUpNotMet(reason, rd string) error {
 // checkLoginStrength sets the session's acr and auth_time from the
 // validated ID token (never from userinfo, which gatehouse merges into the
 // claims but which is not the login's statement) and checks them against
-// what the login asked for.
-func (h *Handler) checkLoginStrength(s *session.Session, idToken string, step authz.StepUp, rd string) error {
+// what the login asked for. A malformed acr or auth_time counts as absent:
+// it fails a step-up, but claims gatehouse does not need never fail a login.
+func (h *Handler) checkLoginStrength(r *http.Request, s *session.Session, idToken string, step authz.StepUp, rd string) error {
 	acr, authTime, err := idTokenStrength(idToken)
 	if err != nil {
-		return loginFailed("login rejected: ID token acr or auth_time", err, rd)
+		h.log(r.Context()).Info("ID token acr or auth_time ignored", zap.Error(err))
+		acr, authTime = "", time.Time{}
 	}
 	s.ACR, s.AuthTime = acr, authTime
-	now := h.now()
 	switch {
 	case step.HasMaxAge && authTime.IsZero():
 		return errStepUpNotMet("max_age was requested but the ID token has no auth_time", rd)
 	case len(step.ACRValues) > 0 && acr == "":
 		return errStepUpNotMet("acr_values were requested but the ID token has no acr", rd)
-	case !step.SatisfiedBy(acr, authTime, now, h.opts.clockSkew):
+	case !step.SatisfiedBy(acr, authTime, h.now(), h.opts.clockSkew):
 		return errStepUpNotMet("the ID token's acr or auth_time does not meet the request", rd)
 	}
 	return nil
@@ -152,6 +152,10 @@ func idTokenStrength(idToken string) (acr string, authTime time.Time, err error)
 	return loginStrength(claims)
 }
 
+// maxUnixSeconds is the last second of year 9999: a larger auth_time is no
+// time.
+const maxUnixSeconds = 253402300799
+
 // loginStrength reads acr (a string) and auth_time (seconds since the
 // epoch) from claims; a claim of another type is an error, an absent one
 // is zero.
@@ -166,7 +170,7 @@ func loginStrength(claims map[string]any) (acr string, authTime time.Time, err e
 	switch v := claims["auth_time"].(type) {
 	case nil:
 	case float64:
-		if v <= 0 || v > math.MaxInt32*4 || math.IsNaN(v) {
+		if !(v > 0 && v <= maxUnixSeconds) {
 			return "", time.Time{}, errors.New("auth_time is out of range")
 		}
 		authTime = time.Unix(int64(v), 0)
