@@ -10,7 +10,7 @@ import (
 
 // optionalIdentity is the identity a request to a public path carries, if
 // any: a valid session or bearer token of a user whom the policy would let
-// reach req (an unknown path: every rule must pass). Public requests never
+// reach req, step-up included (an unknown path: every rule must pass). Public requests never
 // fail for want of an identity, so a store outage or a bad token only makes
 // them anonymous.
 func (h *Handler) optionalIdentity(r *http.Request, req authz.Request) *authenticated {
@@ -23,6 +23,9 @@ func (h *Handler) optionalIdentity(r *http.Request, req authz.Request) *authenti
 	}
 	if !h.policy.Allows(req, auth.session) {
 		return nil
+	}
+	if _, ok := h.policy.StepUp(req, auth.session, h.now(), h.opts.clockSkew); ok {
+		return nil // the login is too weak or old for the path's rule
 	}
 	return auth
 }

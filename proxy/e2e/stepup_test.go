@@ -13,9 +13,10 @@ import (
 
 // stepUpPolicy asks for acr mfa (or hwk) on /admin and for a login within
 // the last five minutes on /fresh; /root asks for a new login every time
-// (max_age 0, so prompt=login).
+// (max_age 0, so prompt=login). /admin/help is public.
 const stepUpPolicy = `
 authorization:
+  public_paths: [/admin/help]
   rules:
     - path: /admin
       acr_values: [mfa, hwk]
@@ -84,6 +85,14 @@ func TestStepUpAnswers(t *testing.T) {
 			t.Errorf("forward-auth %s: %d, WWW-Authenticate %q, login URL %q", path, resp.StatusCode,
 				resp.Header.Get("WWW-Authenticate"), resp.Header.Get("X-Gatehouse-Login-Url"))
 		}
+	}
+
+	// A public path under a step-up rule: served, but without the identity
+	// of a login too weak for the rule.
+	if resp := b.navigate(g.URL + "/admin/help"); resp.StatusCode != http.StatusOK {
+		t.Errorf("public /admin/help: %d", resp.StatusCode)
+	} else if user := g.Upstream.last(t).Header.Get("X-Forwarded-User"); user != "" {
+		t.Errorf("public /admin/help carried the identity %q of a login too weak for /admin", user)
 	}
 
 	// A browser is sent to log in again; /start asks for the rule's step-up.
