@@ -4,14 +4,16 @@ import (
 	"net/http"
 
 	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/internal/authz"
 )
 
 // optionalIdentity is the identity a request to a public path carries, if
 // any: a valid session or bearer token of a user whom the policy would let
-// reach path. pathKnown false means the path is unknown and every rule must
-// pass. Public requests never fail for want of an identity, so a store outage
-// or a bad token only makes them anonymous.
-func (h *Handler) optionalIdentity(r *http.Request, path string, pathKnown bool) *authenticated {
+// reach req, step-up included (an unknown path: every rule must pass). Public requests never
+// fail for want of an identity, so a store outage or a bad token only makes
+// them anonymous.
+func (h *Handler) optionalIdentity(r *http.Request, req authz.Request) *authenticated {
 	auth, err := h.authenticate(r)
 	if err != nil || auth == nil {
 		if err != nil {
@@ -19,18 +21,17 @@ func (h *Handler) optionalIdentity(r *http.Request, path string, pathKnown bool)
 		}
 		return nil
 	}
-	if !h.allows(auth, path, pathKnown) {
+	if !h.allows(auth, req) {
 		return nil
+	}
+	if _, ok := h.policy.StepUp(req, auth.session, h.now(), h.opts.clockSkew); ok {
+		return nil // the login is too weak or old for the path's rule
 	}
 	return auth
 }
 
-func (h *Handler) allows(auth *authenticated, path string, pathKnown bool) bool {
-	if !h.basicUserOK(auth) {
-		return false
-	}
-	if !pathKnown {
-		return h.policy.AllowsEverywhere(auth.session)
-	}
-	return h.policy.Allows(path, auth.session)
+// allows reports whether auth may reach req: the policy, and with
+// upstream.basic_auth a user name that can be sent.
+func (h *Handler) allows(auth *authenticated, req authz.Request) bool {
+	return h.basicUserOK(auth) && h.policy.Allows(req, auth.session)
 }

@@ -41,6 +41,11 @@ func (h *Handler) authenticateBearer(r *http.Request, token string) (*authentica
 		h.log(r.Context()).Info("bearer token refused", zap.Error(err))
 		return nil, errBearerRefused
 	}
+	// A token states its login's strength for step-up rules (RFC 9470); a
+	// malformed statement counts as none.
+	if acr, authTime, err := loginStrength(claims); err == nil {
+		s.ACR, s.AuthTime = acr, authTime
+	}
 	if exp, ok := claims["exp"].(float64); ok {
 		s.ExpiresAt = time.Unix(int64(exp), 0)
 	}

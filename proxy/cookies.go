@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/cookie"
 )
@@ -21,6 +22,9 @@ type loginState struct {
 	Nonce    string `json:"n"`
 	Verifier string `json:"v"`
 	RD       string `json:"r"`
+	// Step is the step-up this login asked the provider for (stepup.go);
+	// the callback holds the login to it.
+	Step authz.StepUp `json:"u,omitzero"`
 }
 
 // cookieJar names, writes and reads gatehouse's cookies.

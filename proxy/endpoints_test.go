@@ -36,7 +36,7 @@ func (u *unit) startLogin(t *testing.T, rd string) (state, cookie string) {
 
 func aliceLogin(string) (*oidcclient.Result, error) {
 	return &oidcclient.Result{
-		IDToken: "id", AccessToken: "at", RefreshToken: "rt",
+		IDToken:              "e30.e30.c2ln", // a compact JWS with an empty payload: acr and auth_time are read from it AccessToken: "at", RefreshToken: "rt",
 		AccessTokenExpiresAt: time.Now().Add(time.Hour), SessionID: "sid-1",
 		Claims: map[string]any{"sub": "alice", "email": "alice@example.com", "groups": []any{"admins"}},
 	}, nil

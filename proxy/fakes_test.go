@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +31,7 @@ type fakeProvider struct {
 	endSession  string
 }
 
-func (f *fakeProvider) AuthURL(state, nonce, _ string) (string, error) {
+func (f *fakeProvider) AuthURL(state, nonce, _ string, _ url.Values) (string, error) {
 	if f.notReady {
 		return "", oidcclient.ErrNotReady
 	}

@@ -42,8 +42,13 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errAmbiguousOriginal
 	}
-	if orig.known && h.policy.Public(orig.path) {
-		auth := h.optionalIdentity(r, orig.path, true)
+	req := h.forwardAuthRequest(r, orig)
+	if req.MethodKnown && h.isPublicPreflight(r, req.Method) {
+		h.accepted(w, r, nil) // no identity: a preflight has no credentials
+		return nil
+	}
+	if h.policy.Public(req) {
+		auth := h.optionalIdentity(r, req)
 		if auth != nil {
 			h.setIdentity(w.Header(), auth)
 		}
@@ -58,8 +63,12 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 		h.forwardAuthLogin(w, r, orig)
 		return nil
 	}
-	if !h.allows(auth, orig.path, orig.known) {
+	if !h.allows(auth, req) {
 		return &errForbidden{auth: auth, path: orig.path, api: true}
+	}
+	if step, ok := h.policy.StepUp(req, auth.session, h.now(), h.opts.clockSkew); ok {
+		h.forwardAuthStepUp(w, r, orig, step)
+		return nil
 	}
 	h.setIdentity(w.Header(), auth)
 	h.accepted(w, r, auth)
@@ -113,12 +122,18 @@ const loginURLHeader = "X-Gatehouse-Login-Url"
 // its error_page; Traefik shows the body to the browser as it is, so a browser
 // navigation gets a page that moves on to the login at once.
 func (h *Handler) forwardAuthLogin(w http.ResponseWriter, r *http.Request, orig originalRequest) {
+	h.forwardAuthUnauthorized(w, r, orig, "unauthorized", "login required")
+}
+
+// forwardAuthUnauthorized is forwardAuthLogin with the JSON error code and
+// message of API callers.
+func (h *Handler) forwardAuthUnauthorized(w http.ResponseWriter, r *http.Request, orig originalRequest, code, message string) {
 	start := h.startURL(h.originalRD(orig))
 	w.Header().Set(loginURLHeader, start)
 	navigation := isBrowserNavigation(r) &&
 		(orig.method == "" || orig.method == http.MethodGet || orig.method == http.MethodHead)
 	if !navigation {
-		writeJSONError(w, http.StatusUnauthorized, "unauthorized", "login required")
+		writeJSONError(w, http.StatusUnauthorized, code, message)
 		return
 	}
 	renderPage(w, r, page{
@@ -177,7 +192,7 @@ func (h *Handler) originalRequest(r *http.Request) (originalRequest, error) {
 		return originalRequest{}, err
 	}
 	return originalRequest{
-		known: true, path: p, uri: u.RequestURI(), method: strings.ToUpper(method),
+		known: true, path: p, uri: u.RequestURI(), method: method,
 		host: hdr.Get("X-Forwarded-Host"), proto: strings.ToLower(hdr.Get("X-Forwarded-Proto")),
 	}, nil
 }

@@ -38,7 +38,13 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request) error {
 		Verifier: oauth2.GenerateVerifier(),
 		RD:       h.rd.Validate(r.URL.Query().Get("rd")),
 	}
-	authURL, err := h.oidc.AuthURL(ls.State, ls.Nonce, ls.Verifier)
+	extra, err := h.forwardedAuthParams(r)
+	if err != nil {
+		return err
+	}
+	ls.Step = h.loginStepUp(r, ls.RD)
+	stepUpParams(ls.Step, extra) // after the forwarded ones: a step-up's prompt wins
+	authURL, err := h.oidc.AuthURL(ls.State, ls.Nonce, ls.Verifier, extra)
 	if err != nil {
 		return err
 	}
@@ -110,6 +116,9 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) error {
 		return loginFailed("login rejected", err, ls.RD)
 	}
 	h.recordDevice(s, r)
+	if err := h.checkLoginStrength(r, s, res.IDToken, ls.Step, ls.RD); err != nil {
+		return err
+	}
 	return h.completeLogin(w, r, s, res, ls.RD)
 }
 

@@ -23,7 +23,8 @@ func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	auth, err := h.identify(r, p, upgrade)
+	req := h.policyRequest(r, p)
+	auth, err := h.identify(r, req, upgrade)
 	if err != nil {
 		return err
 	}
@@ -31,21 +32,24 @@ func (h *Handler) proxy(w http.ResponseWriter, r *http.Request) error {
 	// reads it.
 	requestStateFrom(r.Context()).auth = auth
 	if upgrade {
-		h.serveUpgrade(w, r, p, auth)
+		h.serveUpgrade(w, r, req, auth)
 		return nil
 	}
 	h.upstream.ServeHTTP(w, r)
 	return nil
 }
 
-// identify authenticates and authorizes a request for path p: the identity
-// to forward (nil on a public path without one), errNotLoggedIn, or
-// errForbidden.
-func (h *Handler) identify(r *http.Request, p string, upgrade bool) (*authenticated, error) {
+// identify authenticates and authorizes req: the identity to forward (nil
+// on a public path without one), errNotLoggedIn, errForbidden, or a step-up
+// (stepup.go).
+func (h *Handler) identify(r *http.Request, req authz.Request, upgrade bool) (*authenticated, error) {
 	// An upgrade needs a session also on a public path: the connection it
 	// opens outlives this request's checks (upgrade.go).
-	if h.policy.Public(p) && !upgrade {
-		return h.optionalIdentity(r, p, true), nil
+	if !upgrade && h.isPublicPreflight(r, r.Method) {
+		return nil, nil
+	}
+	if !upgrade && h.policy.Public(req) {
+		return h.optionalIdentity(r, req), nil
 	}
 	auth, err := h.authenticate(r)
 	if err != nil {
@@ -54,8 +58,11 @@ func (h *Handler) identify(r *http.Request, p string, upgrade bool) (*authentica
 	if auth == nil {
 		return nil, errNotLoggedIn
 	}
-	if !h.allows(auth, p, true) {
+	if !h.allows(auth, req) {
 		return nil, &errForbidden{auth: auth, path: r.URL.Path, uri: r.URL.RequestURI()}
+	}
+	if step, ok := h.policy.StepUp(req, auth.session, h.now(), h.opts.clockSkew); ok {
+		return nil, stepUpRequired(r, step)
 	}
 	return auth, nil
 }

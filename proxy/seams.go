@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/oidcclient"
@@ -15,7 +16,7 @@ import (
 
 // loginProvider runs the authorization code flow (login.go).
 type loginProvider interface {
-	AuthURL(state, nonce, verifier string) (string, error)
+	AuthURL(state, nonce, verifier string, extra url.Values) (string, error)
 	CheckResponseIssuer(iss []string) error
 	Exchange(ctx context.Context, code, verifier, nonce string) (*oidcclient.Result, error)
 }

@@ -38,6 +38,11 @@ type settings struct {
 	postLogoutRedirectURI string
 	logoutTokenMaxAge     time.Duration
 	clockSkew             time.Duration
+
+	// publicPreflight: authorization.public_preflight; forwardedAuthParams:
+	// oidc.forwarded_auth_params (policyrequest.go, authparams.go).
+	publicPreflight     bool
+	forwardedAuthParams []string
 }
 
 func newSettings(cfg *config.Config) settings {
@@ -60,5 +65,7 @@ func newSettings(cfg *config.Config) settings {
 		postLogoutRedirectURI: cfg.OIDC.PostLogoutRedirectURI,
 		logoutTokenMaxAge:     cfg.OIDC.LogoutTokenMaxAge,
 		clockSkew:             cfg.OIDC.ClockSkew,
+		publicPreflight:       cfg.Authorization.PublicPreflight,
+		forwardedAuthParams:   cfg.OIDC.ForwardedAuthParams,
 	}
 }

@@ -170,7 +170,7 @@ func TestUpgradeEnded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h.now, h.policy = time.Now, policy
 			auth := tc.setup(t)
-			if got := h.upgradeEnded(t.Context(), "/ws", auth); got != tc.want {
+			if got := h.upgradeEnded(t.Context(), authz.Request{Path: "/ws", Method: "GET", MethodKnown: true}, auth); got != tc.want {
 				t.Errorf("upgradeEnded = %q, want %q", got, tc.want)
 			}
 		})
@@ -194,7 +194,10 @@ func TestWatchUpgrade(t *testing.T) {
 	ctx, end := context.WithCancel(t.Context())
 	defer end()
 	done := make(chan struct{})
-	go func() { p.h.watchUpgrade(ctx, end, "/ws", &authenticated{session: s}); close(done) }()
+	go func() {
+		p.h.watchUpgrade(ctx, end, authz.Request{Path: "/ws", Method: "GET", MethodKnown: true}, &authenticated{session: s})
+		close(done)
+	}()
 	send := func() {
 		t.Helper()
 		select {

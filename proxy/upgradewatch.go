@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/gatehouse/gatehouse/internal/authz"
 	"github.com/gatehouse/gatehouse/internal/session"
 )
 
@@ -114,19 +115,19 @@ func (h *Handler) endUpgrades(ids ...string) {
 
 // serveUpgrade proxies an admitted upgrade of an authenticated, allowed
 // request and keeps the connection only as long as its session lives.
-func (h *Handler) serveUpgrade(w http.ResponseWriter, r *http.Request, path string, auth *authenticated) {
+func (h *Handler) serveUpgrade(w http.ResponseWriter, r *http.Request, req authz.Request, auth *authenticated) {
 	ctx, end := context.WithCancel(r.Context())
 	defer end()
 	if auth.bearer == "" {
 		defer h.upgrades.track(auth.session.ID, end)()
 	}
-	go h.watchUpgrade(ctx, end, path, auth)
+	go h.watchUpgrade(ctx, end, req, auth)
 	h.upstream.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // watchUpgrade re-checks the connection's session at every tick until the
 // connection ends, and ends it once the session is gone.
-func (h *Handler) watchUpgrade(ctx context.Context, end context.CancelFunc, path string, auth *authenticated) {
+func (h *Handler) watchUpgrade(ctx context.Context, end context.CancelFunc, req authz.Request, auth *authenticated) {
 	t := h.upgrades.newTicker(h.upgrades.interval)
 	defer t.Stop()
 	for {
@@ -135,7 +136,7 @@ func (h *Handler) watchUpgrade(ctx context.Context, end context.CancelFunc, path
 			return
 		case <-t.C():
 		}
-		if reason := h.upgrades.current(h).upgradeEnded(ctx, path, auth); reason != "" {
+		if reason := h.upgrades.current(h).upgradeEnded(ctx, req, auth); reason != "" {
 			if ctx.Err() != nil {
 				return // the connection ended on its own meanwhile
 			}
@@ -152,7 +153,7 @@ func (h *Handler) watchUpgrade(ctx context.Context, end context.CancelFunc, path
 // answer ends it too: like a request, a connection is never kept on a session
 // that cannot be confirmed (clients reconnect, and get 503 until the store is
 // back).
-func (h *Handler) upgradeEnded(ctx context.Context, path string, auth *authenticated) string {
+func (h *Handler) upgradeEnded(ctx context.Context, req authz.Request, auth *authenticated) string {
 	if auth.bearer != "" {
 		// A bearer token's session exists for its request only: the
 		// connection lasts until the token expires.
@@ -166,15 +167,18 @@ func (h *Handler) upgradeEnded(ctx context.Context, path string, auth *authentic
 	case errors.Is(err, session.ErrNotFound):
 		return "session ended"
 	case err != nil:
-		h.repeatLog.Error("session store unavailable (logged at most every 10s)", zap.String("path", path), zap.Error(err))
+		h.repeatLog.Error("session store unavailable (logged at most every 10s)", zap.String("path", req.Path), zap.Error(err))
 		return "session store unavailable"
 	}
 	s.ID = auth.session.ID
 	if !h.live(ctx, s) {
 		return "session expired"
 	}
-	if !h.policy.Allows(path, s) {
+	if !h.policy.Allows(req, s) {
 		return "policy no longer allows the path"
+	}
+	if _, ok := h.policy.StepUp(req, s, h.now(), h.opts.clockSkew); ok {
+		return "the login is no longer recent or strong enough for the path"
 	}
 	return ""
 }

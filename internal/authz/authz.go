@@ -20,7 +20,7 @@ import (
 type Policy struct {
 	base   requirement
 	rules  []rule
-	public []matcher
+	public []publicEntry
 	// scripts are authorization.script_prefixes (script.go).
 	scripts []string
 }
@@ -28,6 +28,14 @@ type Policy struct {
 type rule struct {
 	path matcher
 	req  requirement
+	cond conditions // conditions.go
+	step StepUp     // stepup.go
+}
+
+// publicEntry is one of authorization.public_paths.
+type publicEntry struct {
+	path matcher
+	cond conditions
 }
 
 // requirement is one set of conditions; empty lists impose nothing.
@@ -54,11 +62,11 @@ func New(cfg config.Authorization) (*Policy, error) {
 	}
 	p := &Policy{base: base, scripts: slices.Clone(cfg.ScriptPrefixes)}
 	for i, pub := range cfg.PublicPaths {
-		m, err := newMatcher(pub)
+		e, err := newPublicEntry(pub)
 		if err != nil {
 			return nil, fmt.Errorf("authorization.public_paths[%d]: %w", i, err)
 		}
-		p.public = append(p.public, m)
+		p.public = append(p.public, e)
 	}
 	for i, r := range cfg.Rules {
 		m, err := newMatcher(r.Path)
@@ -69,7 +77,11 @@ func New(cfg config.Authorization) (*Policy, error) {
 		if err != nil {
 			return nil, fmt.Errorf("authorization.rules[%d].required_claims: %w", i, err)
 		}
-		p.rules = append(p.rules, rule{path: m, req: req})
+		cond, err := newConditions(r.Methods, r.SourceIPs)
+		if err != nil {
+			return nil, fmt.Errorf("authorization.rules[%d]: %w", i, err)
+		}
+		p.rules = append(p.rules, rule{path: m, req: req, cond: cond, step: newStepUp(r)})
 	}
 	return p, nil
 }
@@ -118,59 +130,6 @@ func newRequirement(emails, domains, groups []string, required map[string]string
 		}
 	}
 	return r, nil
-}
-
-// Public reports whether the cleaned path skips authentication. With
-// authorization.script_prefixes it is matched with the front controller
-// stripped (see scriptReadings).
-func (p *Policy) Public(path string) bool {
-	first, second := p.scriptReadings(path)
-	return p.public1(first) && (second == "" || p.public1(second))
-}
-
-func (p *Policy) public1(path string) bool {
-	for _, m := range p.public {
-		if m.match(path) {
-			return true
-		}
-	}
-	return false
-}
-
-// Allows reports whether the user may reach the cleaned path: the top-level
-// requirements and those of the first rule that matches (the path read as
-// Public reads it).
-func (p *Policy) Allows(path string, s *session.Session) bool {
-	if !p.base.allows(s) {
-		return false
-	}
-	first, second := p.scriptReadings(path)
-	return p.ruleAllows(first, s) && (second == "" || p.ruleAllows(second, s))
-}
-
-func (p *Policy) ruleAllows(path string, s *session.Session) bool {
-	for _, r := range p.rules {
-		if r.path.match(path) {
-			return r.req.allows(s)
-		}
-	}
-	return true
-}
-
-// AllowsEverywhere reports whether the user passes the top-level requirements
-// and every rule. It decides when the path is unknown (a forward-auth request
-// from a peer whose X-Forwarded-Uri is not believed): failing closed, since any
-// path might be behind it.
-func (p *Policy) AllowsEverywhere(s *session.Session) bool {
-	if !p.base.allows(s) {
-		return false
-	}
-	for _, r := range p.rules {
-		if !r.req.allows(s) {
-			return false
-		}
-	}
-	return true
 }
 
 // Refs are the claim references the policy reads (required_claims), each

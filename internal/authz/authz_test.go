@@ -51,7 +51,7 @@ func TestPolicy(t *testing.T) {
 		AllowedEmailDomains: []string{"example.gov", "*.agency.gov"},
 		AllowedEmails:       []string{"Guest@Partner.com"},
 		RequiredClaims:      map[string]string{"email_verified": "true"},
-		PublicPaths:         []string{"/public", "^/api/v[0-9]+/health$"},
+		PublicPaths:         plain("/public", "^/api/v[0-9]+/health$"),
 		Rules: []config.Rule{
 			{Path: "/admin", AllowedGroups: []string{"admins"}},
 			{Path: "^/reports/", AllowedEmails: []string{"boss@example.gov"}},
@@ -89,7 +89,7 @@ func TestPolicy(t *testing.T) {
 		{"regex rule listed", "/reports/1", user("BOSS@example.gov"), true},
 	}
 	for _, tc := range cases {
-		if got := p.Allows(tc.path, tc.s); got != tc.want {
+		if got := p.Allows(at(tc.path), tc.s); got != tc.want {
 			t.Errorf("%s: Allows(%q, %q) = %v, want %v", tc.name, tc.path, tc.s.Email, got, tc.want)
 		}
 	}
@@ -97,7 +97,7 @@ func TestPolicy(t *testing.T) {
 		"/public": true, "/public/x": true, "/publicity": false, "/api/v2/health": true,
 		"/api/v2/health/x": false, "/x/public": false,
 	} {
-		if got := p.Public(path); got != want {
+		if got := p.Public(at(path)); got != want {
 			t.Errorf("Public(%q) = %v, want %v", path, got, want)
 		}
 	}
@@ -147,7 +147,7 @@ func TestRequiredClaimPaths(t *testing.T) {
 		{"/level", admin, true},
 	}
 	for _, tc := range cases {
-		if got := p.Allows(tc.path, tc.s); got != tc.want {
+		if got := p.Allows(at(tc.path), tc.s); got != tc.want {
 			t.Errorf("Allows(%s, %s) = %v, want %v", tc.path, tc.s.Subject, got, tc.want)
 		}
 	}
@@ -165,7 +165,7 @@ func TestEmptyPolicyAllowsAnyUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p.Allows("/admin", &session.Session{Subject: "x"}) || p.Public("/") {
+	if !p.Allows(at("/admin"), &session.Session{Subject: "x"}) || p.Public(at("/")) {
 		t.Error("an empty policy must allow every logged-in user and make nothing public")
 	}
 }

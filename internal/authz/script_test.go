@@ -38,7 +38,7 @@ func TestCleanPathRefusesDotSegmentsWithParameters(t *testing.T) {
 func TestScriptPrefixes(t *testing.T) {
 	p, err := New(config.Authorization{
 		ScriptPrefixes: []string{"/index.php", "/app/run.php"},
-		PublicPaths:    []string{"/public-thing", "/"},
+		PublicPaths:    plain("/public-thing", "/"),
 		Rules:          []config.Rule{{Path: "/admin", AllowedGroups: []string{"admins"}}},
 	})
 	if err != nil {
@@ -47,7 +47,7 @@ func TestScriptPrefixes(t *testing.T) {
 	// "/" public would make everything public: use a second policy for Public.
 	pub, err := New(config.Authorization{
 		ScriptPrefixes: []string{"/index.php"},
-		PublicPaths:    []string{"/public-thing", "^/$"},
+		PublicPaths:    plain("/public-thing", "^/$"),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -76,13 +76,13 @@ func TestScriptPrefixes(t *testing.T) {
 		{"/index.php/other", true, false},
 	}
 	for _, tc := range cases {
-		if got := p.Allows(tc.path, staff); got != tc.staff {
+		if got := p.Allows(at(tc.path), staff); got != tc.staff {
 			t.Errorf("staff: Allows(%q) = %v, want %v", tc.path, got, tc.staff)
 		}
-		if !p.Allows(tc.path, admin) {
+		if !p.Allows(at(tc.path), admin) {
 			t.Errorf("admin: Allows(%q) = false", tc.path)
 		}
-		if got := pub.Public(tc.path); got != tc.public {
+		if got := pub.Public(at(tc.path)); got != tc.public {
 			t.Errorf("Public(%q) = %v, want %v", tc.path, got, tc.public)
 		}
 	}

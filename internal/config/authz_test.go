@@ -75,7 +75,7 @@ func TestAuthorizationErrorsNameTheKey(t *testing.T) {
 		{name: "rule values", yaml: "authorization:\n  rules:\n    - allowed_groups: [a]\n    - path: /x\n",
 			want: []string{
 				"authorization.rules[0].path: is required",
-				"authorization.rules[1]: sets none of allowed_emails, allowed_email_domains, allowed_groups, required_claims, so it narrows nothing",
+				"authorization.rules[1]: sets none of allowed_emails, allowed_email_domains, allowed_groups, required_claims, acr_values, max_age, so it narrows nothing",
 			}},
 		{name: "rules from the environment", env: map[string]string{"GATEHOUSE_AUTHORIZATION_RULES": "/admin"},
 			want: []string{"authorization.rules: cannot be set from the environment; set it in the config file"}},

@@ -29,9 +29,16 @@ type Authorization struct {
 	Rules []Rule `key:"rules"`
 	// PublicPaths skip authentication: entries starting with "^" are regular
 	// expressions anchored on the cleaned, decoded path; the others are path
-	// prefixes matched at a segment boundary (key authorization.public_paths,
-	// default empty).
-	PublicPaths []string `key:"public_paths"`
+	// prefixes matched at a segment boundary. An entry is a plain string (the
+	// path) or a mapping {path, methods, source_ips} that is public only for
+	// those methods and client addresses (key authorization.public_paths,
+	// default empty). From the environment it is a list of plain paths.
+	PublicPaths []PublicPath `key:"public_paths"`
+	// PublicPreflight lets CORS preflights (OPTIONS with Origin and
+	// Access-Control-Request-Method) through to the upstream without a
+	// session, with identity headers stripped (key
+	// authorization.public_preflight, default false).
+	PublicPreflight bool `key:"public_preflight"`
 	// ScriptPrefixes name front controllers ("/index.php") that PHP apps
 	// also reach through PATH_INFO: a path starting with one at a segment
 	// boundary is matched by rules and public paths with it stripped
@@ -55,6 +62,35 @@ type Rule struct {
 	AllowedEmailDomains []string          `key:"allowed_email_domains"`
 	AllowedGroups       []string          `key:"allowed_groups"`
 	RequiredClaims      map[string]string `key:"required_claims"`
+	// Methods limits the rule to these request methods, upper-case as sent
+	// ("GET" also covers HEAD). Methods outside RFC 9110 and PATCH, and any
+	// spelling in another case, count as possibly listed: the rule governs
+	// them too (default empty: every method).
+	Methods []string `key:"methods"`
+	// SourceIPs limits the rule to clients in these CIDRs (a bare IP is a /32
+	// or /128), the address after trusted_proxies (default empty: every
+	// client).
+	SourceIPs []string `key:"source_ips"`
+	// ACRValues asks for a login whose acr is one of these (step-up; default
+	// empty: any acr).
+	ACRValues []string `key:"acr_values"`
+	// MaxAge asks for a login at most this long ago (auth_time), a duration
+	// in whole seconds ("15m", "0s"; "0s" forces a new login with
+	// prompt=login); empty asks for nothing (default empty).
+	MaxAge string `key:"max_age"`
+}
+
+// PublicPath is one entry of authorization.public_paths.
+type PublicPath struct {
+	// Path is a clean path prefix or a "^" regular expression, as in Rule
+	// (required).
+	Path string `key:"path"`
+	// Methods, when set, make the path public for these methods only,
+	// compared exactly ("GET" also covers HEAD; default empty: every method).
+	Methods []string `key:"methods"`
+	// SourceIPs, when set, make the path public for clients in these CIDRs
+	// only (default empty: every client).
+	SourceIPs []string `key:"source_ips"`
 }
 
 // Bearer configures API clients that send "Authorization: Bearer <JWT>".

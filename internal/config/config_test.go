@@ -120,6 +120,7 @@ func TestLoadDefaults(t *testing.T) {
 			HTTPTimeout:           10 * time.Second,
 			PostLogoutRedirectURI: "https://app.example.com/",
 			LogoutTokenMaxAge:     5 * time.Minute,
+			ForwardedAuthParams:   []string{},
 		},
 		Session: Session{
 			Store:           "redis",
@@ -156,7 +157,7 @@ func TestLoadDefaults(t *testing.T) {
 		},
 		Authorization: Authorization{
 			AllowedEmails: []string{}, AllowedEmailDomains: []string{}, AllowedGroups: []string{},
-			RequiredClaims: map[string]string{}, Rules: []Rule{}, PublicPaths: []string{},
+			RequiredClaims: map[string]string{}, Rules: []Rule{}, PublicPaths: []PublicPath{},
 		},
 		Bearer: Bearer{Audiences: []string{}},
 		Server: Server{

@@ -89,4 +89,10 @@ type OIDC struct {
 	Userinfo string `key:"userinfo"`
 	// ClientKey is the parsed oidc.client_key_file (derived).
 	ClientKey keys.Key `key:"-"`
+
+	// ForwardedAuthParams names the query parameters of <path_prefix>/start
+	// that are passed on to the provider's authorization request; only
+	// login_hint, prompt, ui_locales, kc_idp_hint and domain_hint may be
+	// listed (key oidc.forwarded_auth_params, default empty: none).
+	ForwardedAuthParams []string `key:"forwarded_auth_params"`
 }

@@ -56,6 +56,8 @@ func convert(raw any, t reflect.Type, key string, errs *problems) (reflect.Value
 		return toStrings(raw, key, errs)
 	case t.Kind() == reflect.Map:
 		return toStringMap(raw, key, errs)
+	case t == publicPathsType:
+		return toPublicPaths(raw, t, key, errs)
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
 		return toStructs(raw, t, key, errs)
 	}

@@ -29,6 +29,8 @@ func defaults() *Config {
 			HTTPTimeout:     10 * time.Second,
 			// Providers send logout tokens at once; minutes cover retries.
 			LogoutTokenMaxAge: 5 * time.Minute,
+			// Nothing from the request reaches the provider unless listed.
+			ForwardedAuthParams: []string{},
 		},
 		Session: Session{
 			Store:           "redis",
@@ -57,7 +59,7 @@ func defaults() *Config {
 		},
 		Authorization: Authorization{
 			AllowedEmails: []string{}, AllowedEmailDomains: []string{}, AllowedGroups: []string{},
-			RequiredClaims: map[string]string{}, Rules: []Rule{}, PublicPaths: []string{},
+			RequiredClaims: map[string]string{}, Rules: []Rule{}, PublicPaths: []PublicPath{},
 			ScriptPrefixes: []string{},
 		},
 		Bearer: Bearer{

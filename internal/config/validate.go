@@ -69,6 +69,7 @@ func (c *Config) validate(skip map[string]bool) []error {
 	c.validateCookie(skip, &errs)
 	c.validateIdentity(&errs)
 	c.validateAuthorization(&errs)
+	c.validateForwardedAuthParams(&errs)
 	c.validateBearer(&errs)
 	c.validateServer(&errs)
 	c.validateLoginRate(&errs)

@@ -12,9 +12,7 @@ import (
 func (c *Config) validateAuthorization(errs *problems) {
 	a := &c.Authorization
 	checkRequirements("authorization", a.AllowedEmails, a.AllowedEmailDomains, a.AllowedGroups, a.RequiredClaims, errs)
-	for i, p := range a.PublicPaths {
-		checkPathPattern(fmt.Sprintf("authorization.public_paths[%d]", i), p, errs)
-	}
+	c.validatePublicPaths(errs)
 	for i, r := range a.Rules {
 		key := fmt.Sprintf("authorization.rules[%d]", i)
 		if r.Path == "" {
@@ -22,9 +20,10 @@ func (c *Config) validateAuthorization(errs *problems) {
 		} else {
 			checkPathPattern(key+".path", r.Path, errs)
 		}
-		if len(r.AllowedEmails)+len(r.AllowedEmailDomains)+len(r.AllowedGroups)+len(r.RequiredClaims) == 0 {
-			errs.add(key, "sets none of allowed_emails, allowed_email_domains, allowed_groups, required_claims, so it narrows nothing")
+		if len(r.AllowedEmails)+len(r.AllowedEmailDomains)+len(r.AllowedGroups)+len(r.RequiredClaims)+len(r.ACRValues) == 0 && r.MaxAge == "" {
+			errs.add(key, "sets none of allowed_emails, allowed_email_domains, allowed_groups, required_claims, acr_values, max_age, so it narrows nothing")
 		}
+		checkRulePolicy(key, r, errs)
 		checkRequirements(key, r.AllowedEmails, r.AllowedEmailDomains, r.AllowedGroups, r.RequiredClaims, errs)
 	}
 	c.validateScriptPrefixes(errs)

@@ -35,7 +35,7 @@ func (c *Config) validateScriptPrefixes(errs *problems) {
 		}
 	}
 	for i, p := range a.PublicPaths {
-		shadowed(fmt.Sprintf("authorization.public_paths[%d]", i), p)
+		shadowed(publicPathKey(i, p), p.Path)
 	}
 	for i, r := range a.Rules {
 		shadowed(fmt.Sprintf("authorization.rules[%d].path", i), r.Path)

@@ -78,8 +78,12 @@ type payload struct {
 	Groups            []string `json:"groups"`
 	GroupsTruncated   bool     `json:"groups_truncated,omitempty"`
 	SessionID         string   `json:"sid,omitempty"` // absent for bearer tokens
-	IssuedAt          int64    `json:"iat"`
-	Expires           int64    `json:"exp"`
+	// ACR and AuthTime state how and when the user logged in (absent when
+	// the provider did not say), so the upstream can ask for more itself.
+	ACR      string `json:"acr,omitempty"`
+	AuthTime int64  `json:"auth_time,omitempty"`
+	IssuedAt int64  `json:"iat"`
+	Expires  int64  `json:"exp"`
 }
 
 // NewAsserter builds an Asserter; Signer, Issuer, Audience and a positive TTL
@@ -194,12 +198,21 @@ func (a *Asserter) identityOf(s *session.Session, sid string) payload {
 		Issuer: a.opts.Issuer, Audience: a.opts.Audience,
 		Subject: s.Subject, Email: s.Email, Name: s.Name, PreferredUsername: s.PreferredUsername,
 		Groups: slices.Clone(groups), SessionID: sid,
+		ACR: s.ACR, AuthTime: unixOrZero(s.AuthTime),
 	}
+}
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
 
 func (c *payload) sameIdentity(s *session.Session) bool {
 	return c.Subject == s.Subject && c.Email == s.Email && c.Name == s.Name &&
-		c.PreferredUsername == s.PreferredUsername && slices.Equal(c.Groups, s.Groups)
+		c.PreferredUsername == s.PreferredUsername && slices.Equal(c.Groups, s.Groups) &&
+		c.ACR == s.ACR && c.AuthTime == unixOrZero(s.AuthTime)
 }
 
 // sign signs c issued at now, expiring after the TTL or at notAfter if that

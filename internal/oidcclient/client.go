@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -181,16 +182,29 @@ func (c *Client) relyingParty() (rp.RelyingParty, error) {
 }
 
 // AuthURL is the provider's authorization URL for one login attempt: code flow
-// with PKCE S256, state and nonce.
-func (c *Client) AuthURL(state, nonce, verifier string) (string, error) {
+// with PKCE S256, state and nonce. extra adds parameters (login hints,
+// step-up's acr_values and max_age); it can never replace one of the
+// parameters that make up the grant (ownAuthParams).
+func (c *Client) AuthURL(state, nonce, verifier string, extra url.Values) (string, error) {
 	party, err := c.relyingParty()
 	if err != nil {
 		return "", err
 	}
-	return party.OAuthConfig().AuthCodeURL(state,
-		oauth2.S256ChallengeOption(verifier),
-		oauth2.SetAuthURLParam("nonce", nonce),
-	), nil
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", nonce)}
+	for name, values := range extra {
+		if !ownAuthParams[name] && len(values) > 0 {
+			opts = append(opts, oauth2.SetAuthURLParam(name, values[0]))
+		}
+	}
+	return party.OAuthConfig().AuthCodeURL(state, opts...), nil
+}
+
+// ownAuthParams are the authorization request parameters only the client
+// itself sets.
+var ownAuthParams = map[string]bool{
+	"response_type": true, "response_mode": true, "client_id": true, "redirect_uri": true, "scope": true,
+	"state": true, "nonce": true, "code_challenge": true, "code_challenge_method": true,
+	"claims": true, "request": true, "request_uri": true,
 }
 
 // EndSessionEndpoint is the provider's RP-initiated logout endpoint, or "".

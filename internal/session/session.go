@@ -59,6 +59,12 @@ type Session struct {
 	Device  string `json:"dev,omitempty"`
 	Address string `json:"addr,omitempty"`
 
+	// ACR and AuthTime are the login's strength and time, from the ID token
+	// (acr, auth_time): step-up rules (authorization.rules[].acr_values,
+	// max_age) are checked against them. Zero when the provider sent none.
+	ACR      string    `json:"acr,omitempty"`
+	AuthTime time.Time `json:"auth_time,omitzero"`
+
 	// Sealed is the AES-GCM sealed Tokens (see package seal in the proxy).
 	Sealed []byte `json:"tok,omitempty"`
 }
