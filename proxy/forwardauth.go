@@ -44,7 +44,7 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	}
 	if orig.known && h.policy.Public(orig.path) {
 		if auth := h.optionalIdentity(r, orig.path, true); auth != nil {
-			h.setIdentity(w.Header(), auth)
+			h.setIdentity(r.Context(), w.Header(), auth)
 		}
 		h.accepted(w, r)
 		return nil
@@ -60,7 +60,7 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	if !h.allows(auth, orig.path, orig.known) {
 		return &errForbidden{auth: auth, path: orig.path, api: true}
 	}
-	h.setIdentity(w.Header(), auth)
+	h.setIdentity(r.Context(), w.Header(), auth)
 	h.accepted(w, r)
 	return nil
 }

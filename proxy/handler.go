@@ -54,6 +54,9 @@ type Handler struct {
 	oidc     provider
 	mapper   *identity.Mapper
 	asserter *identity.Asserter // nil: identity.assertion.enabled false
+	// shared keeps assertions beside the session records for every replica
+	// (sharedassertion.go); nil: each process signs its own.
+	shared   *keptAssertions
 	logger   *zap.Logger
 	metrics  *metrics.Metrics // nil: no metrics
 	cookies  cookieJar
@@ -133,6 +136,9 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 		return nil, err
 	}
 	h.repeatLog = newRepeatLogger(logger)
+	if asserter != nil {
+		h.shared = newKeptAssertions(cfg, store)
+	}
 	h.loginLimit = newLoginLimiter(cfg.Server.LoginRateLimit, cfg.Server.LoginRateBurst, time.Now)
 	// The caller of every access line is the same line of requestlog.go;
 	// looking it up (runtime.Callers) was a sizeable part of the line's cost.
