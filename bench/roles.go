@@ -168,6 +168,11 @@ func runGatehouse(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	env := append(os.Environ(), "GATEHOUSE_PUBLIC_URL=http://"+ln.Addr().String())
+	if public := os.Getenv(replicaOfEnv); public != "" {
+		// A second replica behind the same name: the first's public URL
+		// (issuer, cookies), and its own address admitted as a Host.
+		env = append(env, "GATEHOUSE_PUBLIC_URL="+public, "GATEHOUSE_SERVER_ALLOWED_HOSTS="+ln.Addr().String())
+	}
 	cfg, err := config.Load(os.Getenv(configFileEnv), env)
 	if err != nil {
 		return err
