@@ -25,7 +25,7 @@ func (b *bench) extras(ctx context.Context) {
 	for _, e := range []struct {
 		name string
 		run  func(context.Context) error
-	}{{"unauthenticated", b.unauthenticated}, {"login round trip", b.logins}, {"scale", b.scaleOf}} {
+	}{{"unauthenticated", b.unauthenticated}, {"login round trip", b.logins}, {"login storm", b.storm}, {"scale", b.scaleOf}} {
 		if err := e.run(ctx); err != nil {
 			msg := fmt.Sprintf("%s: %v", e.name, err)
 			fmt.Fprintln(os.Stderr, "bench:", msg)

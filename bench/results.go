@@ -101,6 +101,8 @@ type results struct {
 	Login           *loginResult  `json:"login_round_trip,omitempty"`
 	Memory          *memoryResult `json:"redis_memory_per_session,omitempty"`
 	Scale           *scaleResult  `json:"scale,omitempty"`
+	Storm           []stormResult `json:"login_storm,omitempty"`
+	StormNote       string        `json:"login_storm_note,omitempty"`
 	Errors          []string      `json:"errors,omitempty"`
 }
 
@@ -268,6 +270,7 @@ func (r *results) markdown() string {
 			"(c: the login's one-time state, not counted; it expires after 10 min); tokens: ID %d, access %d, refresh %d bytes, sealed %d bytes.\n",
 			m.PerSession, m.ByKind, m.IDTokenBytes, m.AccessTokenBytes, m.RefreshTokenBytes, m.SealedBytes)
 	}
+	p("%s", r.stormLines()) // storm.go
 	for _, e := range r.Errors {
 		p("- FAILED: %s\n", e)
 	}
