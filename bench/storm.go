@@ -94,6 +94,9 @@ func (b *bench) storm(ctx context.Context) error {
 
 	env := append(append([]string{}, b.env...), "GATEHOUSE_OIDC_ISSUER="+issuer, "GATEHOUSE_SESSION_STORE=redis",
 		"GATEHOUSE_SESSION_REDIS_ADDRESSES="+redis.addr, listenEnv+"=127.0.0.1:"+strconv.Itoa(gwPort))
+	if b.o.profileDir != "" {
+		env = append(env, profileEnv+"="+filepath.Join(b.o.profileDir, "storm-gatehouse.pprof"))
+	}
 	gw, err := b.child("storm-gatehouse", env, "-role", "gatehouse")
 	if err != nil {
 		return err
