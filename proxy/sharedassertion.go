@@ -156,14 +156,13 @@ const assertionLabel = "gatehouse kept assertion\x00"
 
 // sealAssertion seals token, to be reused until until, for the session id
 // whose record has fingerprint fp: nonce, then the sealed renewal time
-// (Unix ms, 8 bytes) and token.
+// (Unix ms, a varint) and token.
 func sealAssertion(key []byte, id string, fp [sha256.Size]byte, until time.Time, token string) ([]byte, error) {
 	aead, err := assertionAEAD(key)
 	if err != nil {
 		return nil, err
 	}
-	plain := make([]byte, 8, 8+len(token))
-	binary.BigEndian.PutUint64(plain, uint64(until.UnixMilli()))
+	plain := binary.AppendVarint(make([]byte, 0, binary.MaxVarintLen64+len(token)), until.UnixMilli())
 	plain = append(plain, token...)
 	out := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
 	_, _ = rand.Read(out)
@@ -179,11 +178,14 @@ func openAssertion(key []byte, id string, fp [sha256.Size]byte, sealed []byte) (
 	}
 	nonce, box := sealed[:aead.NonceSize()], sealed[aead.NonceSize():]
 	plain, err := aead.Open(nil, nonce, box, assertionAD(id, fp))
-	if err != nil || len(plain) <= 8 {
+	if err != nil {
 		return "", time.Time{}, false
 	}
-	until = time.UnixMilli(int64(binary.BigEndian.Uint64(plain)))
-	return string(plain[8:]), until, true
+	ms, n := binary.Varint(plain)
+	if n <= 0 || n == len(plain) {
+		return "", time.Time{}, false
+	}
+	return string(plain[n:]), time.UnixMilli(ms), true
 }
 
 func assertionAEAD(key []byte) (cipher.AEAD, error) {
