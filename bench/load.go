@@ -14,7 +14,10 @@ import (
 // loadSpec is one measured window: conns keep-alive connections, each
 // sending GETs back to back for duration after a warmup.
 type loadSpec struct {
-	url        string
+	url string
+	// urls, when set, replace url: each connection's requests alternate
+	// between them (replicas behind a load balancer).
+	urls       []string
 	conns      int
 	warmup     time.Duration
 	duration   time.Duration
@@ -116,21 +119,30 @@ func runLoad(ctx context.Context, spec loadSpec, around func(start bool)) (loadR
 		go func() {
 			defer wg.Done()
 			lat := make([]time.Duration, 0, 1<<16)
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, spec.url, nil)
-			if err != nil {
-				firstErr.CompareAndSwap(nil, err)
-				return
+			urls := spec.urls
+			if len(urls) == 0 {
+				urls = []string{spec.url}
 			}
-			// A browser's navigation (Accept: text/html in every shape): not
-			// logged in, it is redirected to log in (an API client would get
-			// 401).
-			for k, v := range spec.shape.header {
-				req.Header[k] = v
+			reqs := make([]*http.Request, len(urls))
+			for i, u := range urls {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				// A browser's navigation (Accept: text/html in every shape):
+				// not logged in, it is redirected to log in (an API client
+				// would get 401).
+				for k, v := range spec.shape.header {
+					req.Header[k] = v
+				}
+				if c := spec.shape.cookieHeader(""); c != "" {
+					req.Header.Set("Cookie", c)
+				}
+				reqs[i] = req
 			}
-			if c := spec.shape.cookieHeader(""); c != "" {
-				req.Header.Set("Cookie", c)
-			}
-			for !stop.Load() {
+			for n := 0; !stop.Load(); n++ {
+				req := reqs[n%len(reqs)]
 				if len(spec.cookies) > 0 {
 					req.Header.Set("Cookie", spec.shape.cookieHeader(spec.cookies[next.Add(1)%uint64(len(spec.cookies))]))
 				}

@@ -70,6 +70,12 @@ type scaleResult struct {
 	One                  window  `json:"one_session_in_store"`
 	OneOfMany            window  `json:"one_session_among_all"`
 	Spread               window  `json:"spread_over_all"`
+	// TwoReplicas is the spread over all sessions through two replicas on
+	// the same Redis, requests alternating between them (replicas.go).
+	TwoReplicas   window    `json:"two_replicas_spread_over_all"`
+	ReplicaRSSMiB []float64 `json:"replica_rss_mib,omitempty"`
+	// Reps is the spread of requests/s over the repetitions, by measurement.
+	Reps map[string]rpsSpread `json:"rps_over_reps,omitempty"`
 }
 
 type setup struct {
@@ -95,6 +101,8 @@ type results struct {
 	Login           *loginResult  `json:"login_round_trip,omitempty"`
 	Memory          *memoryResult `json:"redis_memory_per_session,omitempty"`
 	Scale           *scaleResult  `json:"scale,omitempty"`
+	Storm           []stormResult `json:"login_storm,omitempty"`
+	StormNote       string        `json:"login_storm_note,omitempty"`
 	Errors          []string      `json:"errors,omitempty"`
 }
 
@@ -262,6 +270,7 @@ func (r *results) markdown() string {
 			"(c: the login's one-time state, not counted; it expires after 10 min); tokens: ID %d, access %d, refresh %d bytes, sealed %d bytes.\n",
 			m.PerSession, m.ByKind, m.IDTokenBytes, m.AccessTokenBytes, m.RefreshTokenBytes, m.SealedBytes)
 	}
+	p("%s", r.stormLines()) // storm.go
 	for _, e := range r.Errors {
 		p("- FAILED: %s\n", e)
 	}
@@ -270,9 +279,42 @@ func (r *results) markdown() string {
 			"gatehouse RSS %.0f MiB before seeding, %.0f MiB after every session was used.\n",
 			s.Sessions, s.Config, s.Conns, s.RedisBytesPerSession, s.RSSBeforeMiB, s.RSSAfterMiB)
 		p("  Throughput (median of %d alternations with an identical gatehouse whose store holds 1 session): 1 session %.0f req/s (CPU %.3f s/10k); "+
-			"one session among %d %.0f req/s (×%.2f, CPU %.3f); requests spread over all %d %.0f req/s (×%.2f, p99 %.0f µs, CPU %.3f).\n",
+			"one session among %d %.0f req/s (×%.2f, CPU %.3f); requests spread over all %d %.0f req/s (×%.2f, p99 %.0f µs, CPU %.3f, Redis %s cmds/req).\n",
 			r.Setup.Reps, s.One.RPS, s.One.CPUPer10k, s.Sessions, s.OneOfMany.RPS, s.OneOfMany.RPS/s.One.RPS, s.OneOfMany.CPUPer10k,
-			s.Sessions, s.Spread.RPS, s.Spread.RPS/s.One.RPS, s.Spread.P99, s.Spread.CPUPer10k)
+			s.Sessions, s.Spread.RPS, s.Spread.RPS/s.One.RPS, s.Spread.P99, s.Spread.CPUPer10k, cmdsPerReq(s.Spread))
+		p("%s", s.replicaLines())
 	}
 	return b.String()
+}
+
+// replicaLines renders the two-replica spread and the spread over the
+// repetitions of every scale measurement.
+func (s *scaleResult) replicaLines() string {
+	if s.TwoReplicas.Requests == 0 {
+		return ""
+	}
+	var b strings.Builder
+	rss := ""
+	for i, m := range s.ReplicaRSSMiB {
+		if i > 0 {
+			rss += ", "
+		}
+		rss += fmt.Sprintf("%.0f MiB", m)
+	}
+	fmt.Fprintf(&b, "  Two replicas on the same Redis, requests alternating between them, spread over all %d: %.0f req/s (×%.2f of 1 session, p99 %.0f µs, CPU %.3f s/10k for both, Redis %s cmds/req); RSS %s.\n",
+		s.Sessions, s.TwoReplicas.RPS, s.TwoReplicas.RPS/s.One.RPS, s.TwoReplicas.P99, s.TwoReplicas.CPUPer10k, cmdsPerReq(s.TwoReplicas), rss)
+	if one, ok := s.Reps["one"]; ok {
+		fmt.Fprintf(&b, "  Over %d repetitions, median (min–max) against 1 session: one among many %s, spread %s, two replicas %s.\n",
+			one.N, ratioRange(s.Reps["one_of_many"], one), ratioRange(s.Reps["spread"], one), ratioRange(s.Reps["two_replicas"], one))
+	}
+	return b.String()
+}
+
+// cmdsPerReq is a window's Redis commands per request ("–" without Redis).
+// Commands run by scripts count, as INFO commandstats counts them.
+func cmdsPerReq(w window) string {
+	if w.RedisCmdsPerReq == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f", *w.RedisCmdsPerReq)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -12,11 +13,13 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/demo/idp"
 	"github.com/gatehouse/gatehouse/internal/logging"
 	"github.com/gatehouse/gatehouse/internal/server"
 )
@@ -50,11 +53,13 @@ func runRole(role, upstream string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listen() // storm.go
 	if err != nil {
 		return err
 	}
 	switch role {
+	case "idp":
+		return runProvider(ctx, ln)
 	case "upstream":
 		fmt.Printf("ready %s\n", ln.Addr())
 		return serve(ctx, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -168,6 +173,11 @@ func runGatehouse(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	env := append(os.Environ(), "GATEHOUSE_PUBLIC_URL=http://"+ln.Addr().String())
+	if public := os.Getenv(replicaOfEnv); public != "" {
+		// A second replica behind the same name: the first's public URL
+		// (issuer, cookies), and its own address admitted as a Host.
+		env = append(env, "GATEHOUSE_PUBLIC_URL="+public, "GATEHOUSE_SERVER_ALLOWED_HOSTS="+ln.Addr().String())
+	}
 	cfg, err := config.Load(os.Getenv(configFileEnv), env)
 	if err != nil {
 		return err
@@ -183,4 +193,22 @@ func runGatehouse(ctx context.Context, ln net.Listener) error {
 	defer func() { _ = logger.Sync() }()
 	fmt.Printf("ready %s %s\n", ln.Addr(), ops.Addr())
 	return srv.Serve(ctx, ln, ops)
+}
+
+// runProvider serves the demo provider (internal/demo/idp) with the bench's
+// one user and client, for the redirect URIs the parent passes: the login
+// storm's provider, in a process of its own.
+func runProvider(ctx context.Context, ln net.Listener) error {
+	issuer := "http://" + ln.Addr().String()
+	p, err := idp.New(idp.Options{
+		Issuer: issuer, ClientID: "gatehouse-bench", ClientSecret: benchClientSecret,
+		RedirectURIs: strings.Split(os.Getenv(redirectsEnv), ","), Users: []idp.User{benchUser},
+	})
+	if err != nil {
+		return err
+	}
+	// The provider logs every request through slog's default logger.
+	slog.SetDefault(slog.New(slog.DiscardHandler))
+	fmt.Printf("ready %s\n", ln.Addr())
+	return serve(ctx, ln, p.Handler())
 }

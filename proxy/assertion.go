@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -64,7 +65,7 @@ func newAsserter(cfg *config.Config, mapper *identity.Mapper, logger *zap.Logger
 // response headers of a forward-auth answer. The client's copies must already
 // be gone. An assertion that cannot be signed is left out (and logged): the
 // upstream then refuses the request, which is the safe failure.
-func (h *Handler) setIdentity(hdr http.Header, auth *authenticated) {
+func (h *Handler) setIdentity(ctx context.Context, hdr http.Header, auth *authenticated) {
 	// Trimming is reported once per session by the asserter. The buffer
 	// saves an allocation for up to 8 headers.
 	var buf [8]identity.Header
@@ -87,7 +88,7 @@ func (h *Handler) setIdentity(hdr http.Header, auth *authenticated) {
 	if auth.bearer != "" {
 		v, err = h.asserter.BearerAssertion(auth.session, bearerCacheKey(auth.bearer))
 	} else {
-		v, err = h.asserter.Assertion(auth.session)
+		v, err = h.sessionAssertion(ctx, auth) // sharedassertion.go
 	}
 	if err != nil {
 		// Logged at most every 10s: every request of that session fails alike.

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"net/http"
 	"os/exec"
 	"runtime"
@@ -40,7 +41,7 @@ func TestCacheEntriesWiring(t *testing.T) {
 					t.Fatalf("authenticate = %v, %v", auth, err)
 				}
 				hdr := http.Header{}
-				h.setIdentity(hdr, auth)
+				h.setIdentity(context.Background(), hdr, auth)
 				tok := hdr.Get(h.asserter.Header())
 				if tok == "" {
 					t.Fatal("no assertion")

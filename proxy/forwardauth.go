@@ -50,7 +50,7 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 	if h.policy.Public(req) {
 		auth := h.optionalIdentity(r, req)
 		if auth != nil {
-			h.setIdentity(w.Header(), auth)
+			h.setIdentity(r.Context(), w.Header(), auth)
 		}
 		h.accepted(w, r, auth)
 		return nil
@@ -70,7 +70,7 @@ func (h *Handler) forwardAuth(w http.ResponseWriter, r *http.Request) error {
 		h.forwardAuthStepUp(w, r, orig, step)
 		return nil
 	}
-	h.setIdentity(w.Header(), auth)
+	h.setIdentity(r.Context(), w.Header(), auth)
 	h.accepted(w, r, auth)
 	return nil
 }

@@ -60,8 +60,11 @@ type Handler struct {
 	// claims says what a session keeps of the provider's claims
 	// (newsession.go); basic is upstream.basic_auth, nil when off
 	// (basicauth.go).
-	claims   *claims.Mapping
-	basic    *basicAuth
+	claims *claims.Mapping
+	basic  *basicAuth
+	// shared keeps assertions beside the session records for every replica
+	// (sharedassertion.go); nil: each process signs its own.
+	shared   *keptAssertions
 	logger   *zap.Logger
 	metrics  *metrics.Metrics // nil: no metrics
 	cookies  cookieJar
@@ -154,6 +157,9 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 		return nil, err
 	}
 	h.repeatLog = newRepeatLogger(logger)
+	if asserter != nil {
+		h.shared = newKeptAssertions(cfg, store)
+	}
 	h.loginLimit = newLoginLimiter(cfg.Server.LoginRateLimit, cfg.Server.LoginRateBurst, time.Now)
 	// The caller of every access line is the same line of requestlog.go;
 	// looking it up (runtime.Callers) was a sizeable part of the line's cost.

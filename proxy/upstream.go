@@ -155,7 +155,7 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 		if st.auth == nil {
 			return
 		}
-		h.setIdentity(pr.Out.Header, st.auth)
+		h.setIdentity(pr.In.Context(), pr.Out.Header, st.auth)
 		if h.opts.passAccessToken {
 			h.setAccessToken(pr, st.auth)
 		}

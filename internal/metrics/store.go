@@ -68,6 +68,10 @@ type timedStore struct {
 	backend  StoreCallObserver // nil: the backend keeps no series of its own
 }
 
+// Unwrap is the store timed: the proxy looks through to what a backend
+// offers besides session.Backend (the Redis store's kept assertions).
+func (t *timedStore) Unwrap() session.Backend { return t.Backend }
+
 func (t *timedStore) observe(op storeOp, started time.Time, err error) {
 	result := resultOK
 	switch {

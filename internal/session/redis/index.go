@@ -208,6 +208,12 @@ func (s *Store) deleteIDs(ctx context.Context, op string, ids []string) ([]strin
 		for i, id := range ids {
 			cmds[i] = cl.B().Getdel().Key(s.sessionKey(id)).Build()
 		}
+		for _, id := range ids {
+			// The kept assertion goes with the session (assertion.go).
+			if key, ok := s.assertionKey(id); ok {
+				cmds = append(cmds, cl.B().Del().Key(key).Build())
+			}
+		}
 		if s.cacheTTL != 0 {
 			// The same fence as doWrite: once these replies arrive, this
 			// replica's cached copies of the deleted sessions are gone.
