@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
@@ -109,7 +110,7 @@ func (h *Handler) sessionAssertion(ctx context.Context, auth *authenticated) (st
 	if err != nil || fpErr != nil {
 		return token, err
 	}
-	if ttl := time.Until(until); ttl > 0 {
+	if ttl := until.Sub(h.now()); ttl > 0 {
 		sealed, err := sealAssertion(auth.key, s.ID, fp, until, token)
 		if err == nil {
 			err = h.shared.store.SaveAssertion(ctx, s.ID, sealed, ttl)
@@ -150,8 +151,8 @@ func assertionAD(id string, fp [sha256.Size]byte) []byte {
 	return append(ad, fp[:]...)
 }
 
-// assertionLabel sets the kept assertion apart from the sealed tokens,
-// which are sealed under the same key.
+// assertionLabel derives the kept assertion's key from the session key and
+// sets its additional data apart from the sealed tokens'.
 const assertionLabel = "gatehouse kept assertion\x00"
 
 // sealAssertion seals token, to be reused until until, for the session id
@@ -188,11 +189,15 @@ func openAssertion(key []byte, id string, fp [sha256.Size]byte, sealed []byte) (
 	return string(plain[n:]), time.UnixMilli(ms), true
 }
 
+// assertionAEAD seals under a key derived from the session's key for this
+// use alone, so the tokens and the assertion never share an AES-GCM key.
 func assertionAEAD(key []byte) (cipher.AEAD, error) {
 	if len(key) != session.KeySize {
 		return nil, errors.New("kept assertion: session key of the wrong size")
 	}
-	block, err := aes.NewCipher(key)
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(assertionLabel))
+	block, err := aes.NewCipher(mac.Sum(nil))
 	if err != nil {
 		return nil, err
 	}
