@@ -113,14 +113,10 @@ func (h *Handler) refreshLocked(ctx context.Context, s *session.Session, key []b
 	defer cancel()
 	log := h.log(ctx).With(zap.String("session", session.HashID(s.ID)), zap.String("user", s.Subject))
 
-	cur, err := h.store.Load(ctx, s.ID)
-	if errors.Is(err, session.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
+	cur, err := h.currentSession(ctx, s.ID)
+	if cur == nil || err != nil {
 		return nil, err
 	}
-	cur.ID = s.ID
 	if !h.refreshDue(cur) {
 		return cur, nil
 	}
@@ -189,5 +185,20 @@ func (h *Handler) refreshLocked(ctx context.Context, s *session.Session, key []b
 	}
 	h.metrics.Refresh(metrics.RefreshOK)
 	log.Debug("tokens refreshed")
+	return cur, nil
+}
+
+// currentSession reads the session as the store holds it now (under the
+// refresh lock, another replica may have just changed it); nil, nil when it
+// has ended meanwhile.
+func (h *Handler) currentSession(ctx context.Context, id string) (*session.Session, error) {
+	cur, err := h.store.Load(ctx, id)
+	if errors.Is(err, session.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	cur.ID = id
 	return cur, nil
 }

@@ -52,14 +52,10 @@ func (h *Handler) revalidateIfDue(ctx context.Context, s *session.Session, key [
 func (h *Handler) revalidateLocked(ctx context.Context, s *session.Session, key []byte, rv revalidator, log *zap.Logger) (*session.Session, error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
-	cur, err := h.store.Load(ctx, s.ID)
-	if errors.Is(err, session.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
+	cur, err := h.currentSession(ctx, s.ID)
+	if cur == nil || err != nil {
 		return nil, err
 	}
-	cur.ID = s.ID
 	if !h.revalidationDue(cur) {
 		return cur, nil // another replica has just done it
 	}

@@ -22,10 +22,7 @@ func TestLoginRateAndForwardAuthKeys(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				env[k] = v
-			}
+			env := baseEnvWith(tc.env)
 			c, err := load(t, "", env)
 			if tc.want == "" {
 				if err != nil {

@@ -40,10 +40,7 @@ func TestAssertionEnabled(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				env[k] = v
-			}
+			env := baseEnvWith(tc.env)
 			c, err := load(t, tc.yaml, env)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {

@@ -104,10 +104,7 @@ func TestAssertionKeys(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				env[k] = v
-			}
+			env := baseEnvWith(tc.env)
 			_, err := load(t, "", env)
 			lines := errLines(err)
 			if !slices.Equal(lines, tc.want) {

@@ -34,6 +34,19 @@ func baseEnv() map[string]string {
 	}
 }
 
+// baseEnvWith is baseEnv with changes: a variable set to "" is removed.
+func baseEnvWith(changes map[string]string) map[string]string {
+	env := baseEnv()
+	for k, v := range changes {
+		if v == "" {
+			delete(env, k)
+		} else {
+			env[k] = v
+		}
+	}
+	return env
+}
+
 func envList(m map[string]string) []string {
 	out := make([]string, 0, len(m))
 	for k, v := range m {
@@ -374,14 +387,7 @@ func TestLoadErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				if v == "" {
-					delete(env, k)
-				} else {
-					env[k] = v
-				}
-			}
+			env := baseEnvWith(tc.env)
 			c, err := load(t, tc.yaml, env)
 			if err == nil {
 				t.Fatalf("Load succeeded, want errors %q", tc.want)
@@ -438,10 +444,7 @@ oidc:
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				env[k] = v
-			}
+			env := baseEnvWith(tc.env)
 			c := mustLoad(t, file, env)
 			if got := tc.check(c); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %#v, want %#v", got, tc.want)
@@ -519,14 +522,7 @@ func TestSecretFiles(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				if v == "" {
-					delete(env, k)
-				} else {
-					env[k] = v
-				}
-			}
+			env := baseEnvWith(tc.env)
 			_, err := load(t, tc.yaml, env)
 			lines := errLines(err)
 			if !reflect.DeepEqual(lines, tc.want) {

@@ -37,14 +37,7 @@ func TestErrorsNameTheirSource(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				if v == "" {
-					delete(env, k)
-				} else {
-					env[k] = v
-				}
-			}
+			env := baseEnvWith(tc.env)
 			_, err := load(t, tc.yaml, env)
 			if got := errLines(err); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("errors:\n got %q\nwant %q", got, tc.want)

@@ -64,14 +64,7 @@ func TestOIDCClientKeys(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				if v == "" {
-					delete(env, k)
-				} else {
-					env[k] = v
-				}
-			}
+			env := baseEnvWith(tc.env)
 			c, err := load(t, tc.yaml, env)
 			if tc.wantErr != "" {
 				// "key: message"; key file errors carry the path between.

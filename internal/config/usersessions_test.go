@@ -21,10 +21,7 @@ func TestUserSessionsKey(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				env[k] = v
-			}
+			env := baseEnvWith(tc.env)
 			c, err := load(t, tc.yaml, env)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {

@@ -37,10 +37,7 @@ func TestWarnings(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := baseEnv()
-			for k, v := range tc.env {
-				env[k] = v
-			}
+			env := baseEnvWith(tc.env)
 			var got []string
 			for _, w := range mustLoad(t, tc.yaml, env).Warnings() {
 				got = append(got, w.String())
