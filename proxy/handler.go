@@ -75,6 +75,10 @@ type Handler struct {
 	// and closes them when their session ends (upgradewatch.go).
 	upgrade  upgradePolicy
 	upgrades *openUpgrades
+	// tracer makes the request's server span (tracing.go); nil: tracing is
+	// off. traceTrust is tracing.trust_incoming.
+	tracer     *requestTracer
+	traceTrust traceTrust
 }
 
 type paths struct {
@@ -127,7 +131,8 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 			backchannel:  cfg.PathPrefix + "/backchannel-logout",
 			frontchannel: cfg.PathPrefix + "/frontchannel-logout",
 		},
-		now: time.Now,
+		now:        time.Now,
+		traceTrust: traceTrust(cfg.Tracing.TrustIncoming),
 	}
 	if h.policy, err = authz.New(cfg.Authorization); err != nil {
 		return nil, err
@@ -152,5 +157,9 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 // everything else to the protected upstream. No path cleaning happens here:
 // the upstream sees the path the client sent.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.tracer != nil {
+		withRequestLog(h.accessLog, h.strip.trusts(r), w, r, h.tracedRoute)
+		return
+	}
 	withRequestLog(h.accessLog, h.strip.trusts(r), w, r, h.route)
 }

@@ -57,6 +57,9 @@ type Config struct {
 	ForwardAuth ForwardAuth `key:"forward_auth"`
 	// Log holds the logging settings (section log).
 	Log Log `key:"log"`
+	// Tracing holds the OpenTelemetry settings that are keys (section
+	// tracing); the export itself comes from the OTEL_* variables.
+	Tracing Tracing `key:"tracing"`
 }
 
 // Secure reports whether public_url is https, which makes cookies Secure and

@@ -173,6 +173,7 @@ func TestLoadDefaults(t *testing.T) {
 	want.Upstream.UpgradeSessionCheck = 30 * time.Second
 	want.Authorization.ScriptPrefixes = []string{}
 	want.Bearer.AllowedClientIDs = []string{}
+	want.Tracing.TrustIncoming = "trusted_proxies"
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}

@@ -72,6 +72,7 @@ func (c *Config) validate(skip map[string]bool) []error {
 	c.validateBearer(&errs)
 	c.validateServer(&errs)
 	c.validateLoginRate(&errs)
+	c.validateTracing(&errs)
 
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

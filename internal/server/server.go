@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/session/memory"
 	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
+	"github.com/gatehouse/gatehouse/internal/tracing"
 	"github.com/gatehouse/gatehouse/proxy"
 )
 
@@ -35,6 +36,7 @@ type Server struct {
 	// endUpgraded cancels their base context at shutdown.
 	inflight    *inflight
 	endUpgraded context.CancelFunc
+	tracing     *tracing.Provider // flushed at shutdown
 }
 
 // New builds a server. Nothing is contacted yet: the store and the provider
@@ -49,6 +51,13 @@ func New(cfg *config.Config, logger *zap.Logger, opts ...proxy.Option) (*Server,
 		return nil, err
 	}
 	store = m.InstrumentStore(store)
+	tp, err := newTracing(cfg)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	t := instrument(cfg, tp, store)
+	store, opts = t.store, append(opts, t.opts...)
 	oidc := oidcclient.New(oidcclient.Options{
 		Issuer:       cfg.OIDC.Issuer,
 		ClientID:     cfg.OIDC.ClientID,
@@ -58,14 +67,16 @@ func New(cfg *config.Config, logger *zap.Logger, opts ...proxy.Option) (*Server,
 		AuthMethod:   cfg.OIDC.TokenAuthMethod,
 		ClockSkew:    cfg.OIDC.ClockSkew,
 		HTTPTimeout:  cfg.OIDC.HTTPTimeout,
+		HTTPClient:   t.httpClient,
 	}, logger)
 	metrics.RegisterReadiness(registry, oidc.Ready)
 	handler, err := proxy.New(cfg, store, oidc, m, logger, opts...)
 	if err != nil {
 		_ = store.Close()
+		_ = tp.Shutdown(context.Background())
 		return nil, fmt.Errorf("build request handler: %w", err)
 	}
-	s := &Server{cfg: cfg, logger: logger, store: store, oidc: oidc}
+	s := &Server{cfg: cfg, logger: logger, store: store, oidc: oidc, tracing: tp}
 	s.inflight = &inflight{next: handler}
 	var base context.Context
 	base, s.endUpgraded = context.WithCancel(context.Background())
@@ -179,6 +190,9 @@ func (s *Server) Serve(ctx context.Context, mainLn, opsLn net.Listener) error {
 	_ = s.ops.Shutdown(shutdownCtx)
 	if err := s.store.Close(); err != nil {
 		s.logger.Warn("close session store", zap.Error(err))
+	}
+	if err := s.tracing.Shutdown(shutdownCtx); err != nil {
+		s.logger.Warn("tracing shutdown", zap.Error(err))
 	}
 	return firstErr
 }
