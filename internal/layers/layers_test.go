@@ -41,7 +41,7 @@ var rules = []struct {
 	{"internal/demo", []string{"internal/config", "internal/demo", "internal/identity/keys",
 		"internal/pagestyle", "internal/server", "pkg/identity/verify"}, ""},
 	{"cmd/", []string{"internal/config", "internal/demo", "internal/identity/keys", "internal/logging",
-		"internal/preflight", "internal/server", "internal/sessionadmin"}, "wiring only"},
+		"internal/preflight", "internal/server", "internal/sessionadmin", "internal/tracing"}, "wiring only"},
 	{"bench", []string{"internal/config", "internal/cookie", "internal/demo/idp", "internal/identity/keys",
 		"internal/logging", "internal/server", "internal/session"}, "no production export exists for the benchmark"},
 	// Test helpers may use what they need, but no production package uses them.

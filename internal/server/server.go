@@ -51,7 +51,7 @@ func New(cfg *config.Config, logger *zap.Logger, opts ...proxy.Option) (*Server,
 		return nil, err
 	}
 	store = m.InstrumentStore(store)
-	tp, err := newTracing(cfg)
+	tp, err := newTracing(cfg, logger)
 	if err != nil {
 		_ = store.Close()
 		return nil, err

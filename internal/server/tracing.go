@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 
+	"go.uber.org/zap"
+
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/tracing"
@@ -34,6 +36,12 @@ func instrument(cfg *config.Config, tp *tracing.Provider, store session.Backend)
 }
 
 // newTracing builds the tracer provider the OTEL_* variables describe.
-func newTracing(cfg *config.Config) (*tracing.Provider, error) {
-	return tracing.New(context.Background(), cfg.Tracing.Export)
+func newTracing(cfg *config.Config, logger *zap.Logger) (*tracing.Provider, error) {
+	e := cfg.Tracing.Export
+	tp, err := tracing.New(context.Background(), e)
+	if err == nil && tp.Enabled() {
+		logger.Info("tracing on", zap.String("endpoint", e.Endpoint), zap.String("service", e.ServiceName),
+			zap.String("sampler", e.Sampler), zap.Float64("ratio", e.Ratio), zap.String("trust_incoming", cfg.Tracing.TrustIncoming))
+	}
+	return tp, err
 }
