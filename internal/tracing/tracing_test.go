@@ -286,7 +286,7 @@ func TestNewOnContactsNothing(t *testing.T) {
 func attrMap(kvs []attribute.KeyValue) map[string]string {
 	m := map[string]string{}
 	for _, kv := range kvs {
-		m[string(kv.Key)] = kv.Value.Emit()
+		m[string(kv.Key)] = kv.Value.String()
 	}
 	return m
 }
@@ -297,17 +297,48 @@ func assertNoSecret(t *testing.T, span sdktrace.ReadOnlySpan, secret string) {
 	t.Helper()
 	parts := []string{span.Name(), span.Status().Description}
 	for _, kv := range span.Attributes() {
-		parts = append(parts, kv.Value.Emit())
+		parts = append(parts, kv.Value.String())
 	}
 	for _, e := range span.Events() {
 		parts = append(parts, e.Name)
 		for _, kv := range e.Attributes {
-			parts = append(parts, kv.Value.Emit())
+			parts = append(parts, kv.Value.String())
 		}
 	}
 	for _, p := range parts {
 		if strings.Contains(p, secret) {
 			t.Errorf("span %q records %q: %q", span.Name(), secret, p)
 		}
+	}
+}
+
+// An upgraded connection's body must stay the connection (ReverseProxy
+// writes to it); its span covers the handshake.
+func TestTransportUpgrade(t *testing.T) {
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, _ = buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n")
+		_ = buf.Flush()
+		_, _ = io.Copy(io.Discard, buf)
+	}))
+	defer peer.Close()
+	tp, rec := recorder(t, sdktrace.AlwaysSample())
+	req, _ := http.NewRequest(http.MethodGet, peer.URL+"/ws", nil)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "test")
+	resp, err := Transport(tp, http.DefaultTransport, func(*http.Request) string { return "GET upstream" }).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, ok := resp.Body.(io.ReadWriteCloser); !ok || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("status %d, body %T: want 101 and the connection as body", resp.StatusCode, resp.Body)
+	}
+	if n := len(rec.Ended()); n != 1 {
+		t.Errorf("%d spans ended at the handshake, want 1", n)
 	}
 }
