@@ -387,3 +387,25 @@ func TestClientTraceparentWithTracingOff(t *testing.T) {
 		})
 	}
 }
+
+// TestTracesOverOTLPJSON: the traces endpoint variable is used as written,
+// and http/json reaches the receiver as well as http/protobuf does.
+func TestTracesOverOTLPJSON(t *testing.T) {
+	j := jaegertest.Start(t)
+	g := startGate(t, withConfigFile("authorization:\n  public_paths: [/public]\n"), withEnv(
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="+j.OTLPEndpoint+"/v1/traces",
+		"OTEL_EXPORTER_OTLP_PROTOCOL=http/json",
+		"OTEL_SERVICE_NAME=gatehouse-json",
+	))
+	if resp := newBrowser(t).api(g.URL + "/public/x"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	upTrace, _ := traceparent(t, g.Upstream.last(t).Header.Get("Traceparent"))
+	if err := g.stop(); err != nil {
+		t.Fatal(err)
+	}
+	tr, _ := j.Trace(t, upTrace, 2, 30*time.Second)
+	if p := tr.Processes[only(t, tr, "GET upstream", "server").ProcessID]; p.ServiceName != "gatehouse-json" {
+		t.Errorf("service %q, want gatehouse-json", p.ServiceName)
+	}
+}
