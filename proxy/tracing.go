@@ -13,7 +13,8 @@ import (
 // WithTracing makes a server span for every request and a client span for
 // every upstream call, with tp (internal/tracing decides what a span may
 // record). internal/server passes it only when tracing is on: without it
-// the request path makes no span and reads no trace header.
+// the request path makes no span (an untrusted client's trace headers are
+// still removed, dropClientTraceContext).
 func WithTracing(tp trace.TracerProvider) Option {
 	return func(h *Handler) {
 		h.tracer = &requestTracer{server: tracing.NewServer(tp), routes: routeNames(h.paths), authPrefix: h.paths.auth + "/"}

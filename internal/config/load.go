@@ -30,9 +30,9 @@ func (p *problems) add(key, format string, args ...any) {
 // Load reads the YAML file at path (path "" means no file: defaults and the
 // environment only), applies overrides from env (a slice like os.Environ(); the
 // process environment itself is never read), reads the *_file secrets, applies
-// defaults and validates. The OTEL_* variables of env become
-// Tracing.Export (otelenv.go). On any problem it returns nil and an errors.Join of one
-// *FieldError per problem, each message starting with the key path.
+// defaults and validates. On any problem it returns nil and an errors.Join of one
+// *FieldError per problem, each message starting with the key path. The
+// OTEL_* variables of env become Tracing.Export (otelenv.go).
 //
 // Relative *_file paths are resolved against the working directory.
 func Load(path string, env []string) (*Config, error) {
