@@ -86,6 +86,10 @@ type Handler struct {
 	// and closes them when their session ends (upgradewatch.go).
 	upgrade  upgradePolicy
 	upgrades *openUpgrades
+	// tracer makes the request's server span (tracing.go); nil: tracing is
+	// off. traceTrust is tracing.trust_incoming.
+	tracer     *requestTracer
+	traceTrust traceTrust
 }
 
 type paths struct {
@@ -145,7 +149,8 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 			frontchannel: cfg.PathPrefix + "/frontchannel-logout",
 			sessions:     cfg.PathPrefix + "/sessions",
 		},
-		now: time.Now,
+		now:        time.Now,
+		traceTrust: traceTrust(cfg.Tracing.TrustIncoming),
 	}
 	if h.policy, err = authz.New(cfg.Authorization); err != nil {
 		return nil, err
@@ -180,5 +185,9 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 // everything else to the protected upstream. No path cleaning happens here:
 // the upstream sees the path the client sent.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h.tracer != nil {
+		withRequestLog(h.accessLog, h.strip.trusts(r), w, r, h.tracedRoute)
+		return
+	}
 	withRequestLog(h.accessLog, h.strip.trusts(r), w, r, h.route)
 }

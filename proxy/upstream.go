@@ -98,6 +98,7 @@ func (h *Handler) rewrite(target *url.URL) func(*httputil.ProxyRequest) {
 		pr.Out.Host = pr.In.Host
 
 		h.strip.strip(pr.Out.Header, trusted)
+		h.dropClientTraceContext(pr.Out.Header, trusted)
 		removeOwnCookies(pr.Out.Header, h.cookies.isOwnCookie, &st.cookie)
 
 		// Values share one array held by the request state: a Set per

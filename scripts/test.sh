@@ -167,6 +167,16 @@ else
   echo "oidc-provider could not be installed; the tests that need it will be skipped."
 fi
 
+step "Jaeger v1.76.0 (OTLP receiver of the tracing tests; built once, cached)"
+if jaeger=$(./scripts/build-jaeger.sh); then
+  export GATEHOUSE_JAEGER=$jaeger
+elif [[ ${CI:-} == true ]]; then
+  echo "CI=true: Jaeger could not be built." >&2
+  exit 1
+else
+  echo "Jaeger could not be built; the tests that need it will be skipped."
+fi
+
 step "go test"
 go test -race -count=1 -timeout 15m ./...
 

@@ -22,6 +22,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/identity/keys"
 	"github.com/gatehouse/gatehouse/internal/logging"
 	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/tracing"
 )
 
 // version is stamped at build time with -ldflags "-X main.version=...".
@@ -146,6 +147,7 @@ func serve(args, env []string, stderr io.Writer) int {
 	}
 	defer func() { _ = logger.Sync() }() // flushes the buffered lines
 	logWarnings(logger, cfg, env)
+	tracing.LogErrorsTo(logger.Named("tracing"))
 	srv, err := server.New(cfg, logger)
 	if err != nil {
 		fmt.Fprintln(stderr, "gatehouse:", err)

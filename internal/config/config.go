@@ -63,6 +63,9 @@ type Config struct {
 	// Reload says how a running gatehouse notices config changes (section
 	// reload, config_reload.go).
 	Reload Reload `key:"reload"`
+	// Tracing holds the OpenTelemetry settings that are keys (section
+	// tracing); the export itself comes from the OTEL_* variables.
+	Tracing Tracing `key:"tracing"`
 }
 
 // Secure reports whether public_url is https, which makes cookies Secure and

@@ -192,6 +192,7 @@ func TestLoadDefaults(t *testing.T) {
 	want.Reload.WatchInterval = time.Second
 	want.Identity.GroupsClaims, want.Identity.StaticHeaders = []string{"groups"}, map[string]string{}
 	want.Upstream.BasicAuth.UserClaim = "sub"
+	want.Tracing.TrustIncoming = "trusted_proxies"
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults differ:\n got %+v\nwant %+v", c, want)
 	}

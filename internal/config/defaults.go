@@ -66,6 +66,7 @@ func defaults() *Config {
 			Audiences:        []string{},
 			AllowedClientIDs: []string{},
 		},
+		Tracing: Tracing{TrustIncoming: TrustIncomingTrustedProxies},
 		Server: Server{
 			MaxHeaderBytes:    32768,
 			ReadHeaderTimeout: 10 * time.Second,

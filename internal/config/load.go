@@ -31,7 +31,8 @@ func (p *problems) add(key, format string, args ...any) {
 // environment only), applies overrides from env (a slice like os.Environ(); the
 // process environment itself is never read), reads the *_file secrets, applies
 // defaults and validates. On any problem it returns nil and an errors.Join of one
-// *FieldError per problem, each message starting with the key path.
+// *FieldError per problem, each message starting with the key path. The
+// OTEL_* variables of env become Tracing.Export (otelenv.go).
 //
 // Relative *_file paths are resolved against the working directory.
 func Load(path string, env []string) (*Config, error) {
@@ -56,6 +57,7 @@ func Load(path string, env []string) (*Config, error) {
 		c.Identity.Headers = defaultIdentityHeaders()
 	}
 	readSecretFiles(c, &errs)
+	c.Tracing.Export = readOTelExport(env, &errs)
 
 	// Validate anyway so that every problem is reported at once.
 	errs = append(errs, c.validate(secretsFromFiles(errs))...)

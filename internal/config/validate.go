@@ -74,6 +74,7 @@ func (c *Config) validate(skip map[string]bool) []error {
 	c.validateServer(&errs)
 	c.validateLoginRate(&errs)
 	c.validateReload(&errs)
+	c.validateTracing(&errs)
 
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

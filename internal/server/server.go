@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/session/memory"
 	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
+	"github.com/gatehouse/gatehouse/internal/tracing"
 	"github.com/gatehouse/gatehouse/proxy"
 )
 
@@ -37,7 +38,8 @@ type Server struct {
 	inflight    *inflight
 	endUpgraded context.CancelFunc
 	// reload swaps the request handler when the config changes (reload.go).
-	reload reloader
+	reload  reloader
+	tracing *tracing.Provider // flushed at shutdown
 }
 
 // New builds a server. Nothing is contacted yet: the store and the provider
@@ -52,17 +54,27 @@ func New(cfg *config.Config, logger *zap.Logger, opts ...proxy.Option) (*Server,
 		return nil, err
 	}
 	store = m.InstrumentStore(store)
-	oidc := oidcclient.New(oidcOptions(cfg), logger)
+	tp, err := newTracing(cfg, logger)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	t := instrument(cfg, tp, store)
+	store, opts = t.store, append(opts, t.opts...)
+	oidcOpts := oidcOptions(cfg)
+	oidcOpts.HTTPClient = t.httpClient
+	oidc := oidcclient.New(oidcOpts, logger)
 	metrics.RegisterReadiness(registry, oidc.Ready)
 	handler, err := proxy.New(cfg, store, oidc, m, logger, opts...)
 	if err != nil {
 		_ = store.Close()
+		_ = tp.Shutdown(context.Background())
 		return nil, fmt.Errorf("build request handler: %w", err)
 	}
 	// Under oidc.userinfo auto the client completes an ID token that lacks
 	// a claim the handler's identity mapping reads.
 	oidc.SetNeededClaims(handler.NeededClaims())
-	s := &Server{cfg: cfg, logger: logger, store: store, oidc: oidc}
+	s := &Server{cfg: cfg, logger: logger, store: store, oidc: oidc, tracing: tp}
 	s.reload.init(cfg, handler, metrics.NewConfigReloads(registry), func(c *config.Config, prev *proxy.Handler) (*proxy.Handler, error) {
 		next, err := proxy.New(c, store, oidc, m, logger, append(slices.Clone(opts), proxy.WithPrevious(prev))...)
 		if err == nil {
@@ -184,6 +196,9 @@ func (s *Server) Serve(ctx context.Context, mainLn, opsLn net.Listener) error {
 	_ = s.ops.Shutdown(shutdownCtx)
 	if err := s.store.Close(); err != nil {
 		s.logger.Warn("close session store", zap.Error(err))
+	}
+	if err := s.tracing.Shutdown(shutdownCtx); err != nil {
+		s.logger.Warn("tracing shutdown", zap.Error(err))
 	}
 	return firstErr
 }

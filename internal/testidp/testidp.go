@@ -89,6 +89,8 @@ type IDP struct {
 	refreshGrants  int
 	issued         []Tokens
 	refreshSubject string // fault.go
+
+	traceparents map[string][]string // by path (traceparent.go)
 }
 
 // Tokens are what one token response issued.
@@ -279,6 +281,7 @@ func (p *IDP) count(r *http.Request) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts[r.URL.Path]++
+	p.recordTraceparent(r)
 	if refresh {
 		p.refreshGrants++
 	}
