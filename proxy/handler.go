@@ -163,7 +163,7 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 	}
 	h.repeatLog = newRepeatLogger(logger)
 	if asserter != nil {
-		h.shared = newKeptAssertions(cfg, store)
+		h.shared = newKeptAssertions(cfg, store, asserter.KeyID())
 	}
 	h.loginLimit = newLoginLimiter(cfg.Server.LoginRateLimit, cfg.Server.LoginRateBurst, time.Now)
 	// The caller of every access line is the same line of requestlog.go;

@@ -53,20 +53,21 @@ func keysShared(cfg *config.Config) bool {
 // configuration that signed it.
 type keptAssertions struct {
 	store sharedAssertions
-	// scope is the issuer and audience: replicas that state them
-	// differently (a fleet half-way through a change of public_url) never
-	// forward each other's assertions.
+	// scope is the issuer, audience and signing key: replicas that state
+	// them differently (a fleet half-way through a change of public_url, or
+	// a key rotation by reload or rollout) never forward each other's
+	// assertions, and a rotated-out key signs nothing more.
 	scope string
 }
 
 // newKeptAssertions returns nil (each process signs its own) unless the keys
 // are shared and the store keeps assertions.
-func newKeptAssertions(cfg *config.Config, store any) *keptAssertions {
+func newKeptAssertions(cfg *config.Config, store any, keyID string) *keptAssertions {
 	st := sharedAssertionsOf(store)
 	if st == nil || !keysShared(cfg) {
 		return nil
 	}
-	return &keptAssertions{store: st, scope: cfg.PublicURL + "\x00" + cfg.Identity.Assertion.Audience}
+	return &keptAssertions{store: st, scope: cfg.PublicURL + "\x00" + cfg.Identity.Assertion.Audience + "\x00" + keyID}
 }
 
 // sharedAssertionsOf finds the sharedAssertions behind store, looking

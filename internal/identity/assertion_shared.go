@@ -42,3 +42,7 @@ func (a *Asserter) Adopt(s *session.Session, token string, until time.Time) bool
 	a.cache.Put(s.ID, &cached{identity: a.identityOf(s, session.HashID(s.ID)), token: token, warned: true}, until)
 	return true
 }
+
+// KeyID is the kid of the key that signs: an assertion kept for reuse is
+// bound to it, so that a rotated-out key signs nothing more.
+func (a *Asserter) KeyID() string { return a.opts.Signer.KID() }
