@@ -90,7 +90,8 @@ func (h *Handler) live(ctx context.Context, s *session.Session) bool {
 // touch slides the idle timeout, at most once per touchInterval. Update only
 // rewrites a session that still exists, so a request racing a logout cannot
 // bring the session back. Close to a refresh it leaves the write to the
-// refresh (see touchGuard).
+// refresh (see touchGuard). Only LastSeenAt and the ttl change, which the
+// Redis store recognises and writes without touching its index.
 func (h *Handler) touch(ctx context.Context, s *session.Session) {
 	now := h.now()
 	if now.Sub(s.LastSeenAt) < min(touchInterval, h.opts.idleTimeout/4) {

@@ -87,6 +87,9 @@ type Store interface {
 	// Update is Save for a session that must already exist: it returns
 	// ErrNotFound and writes nothing when the session was deleted or expired
 	// meanwhile, so a slow request cannot resurrect a logged-out session.
+	// Most Updates only slide the idle timeout (a new LastSeenAt and ttl):
+	// a store may make those cheaper (the Redis store then leaves its index
+	// alone), never by keeping the session or its index entries any less.
 	Update(ctx context.Context, s *Session, ttl time.Duration) error
 	// Delete removes the session; deleting a missing session is not an error.
 	Delete(ctx context.Context, id string) error

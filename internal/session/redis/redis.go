@@ -145,16 +145,24 @@ func (s *Store) write(ctx context.Context, op string, sess *session.Session, ttl
 	res, err := s.doWrite(ctx, op, s.sessionKey(sess.ID), func(b rueidis.Builder) rueidis.Completed {
 		set := b.Set().Key(s.sessionKey(sess.ID)).Value(rueidis.BinaryString(data))
 		if onlyIfExists {
-			return set.Xx().PxMilliseconds(ms).Build()
+			// GET: the record replaced tells whether the index needs writing
+			// (slide.go); it costs no extra command.
+			return set.Xx().Get().PxMilliseconds(ms).Build()
 		}
 		return set.PxMilliseconds(ms).Build()
 	})
 	if err != nil {
 		return err
 	}
-	// SET XX answers nil when there was nothing to overwrite.
-	if onlyIfExists && rueidis.IsRedisNil(res.Error()) {
-		return session.ErrNotFound
+	if onlyIfExists {
+		// SET XX answers nil when there was nothing to overwrite.
+		previous, err := res.ToString()
+		if rueidis.IsRedisNil(err) {
+			return session.ErrNotFound
+		}
+		if err == nil && s.indexed(sess, previous, ttl) {
+			return nil
+		}
 	}
 	return s.index(ctx, op, sess, ttl) // index.go
 }

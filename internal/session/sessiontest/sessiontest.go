@@ -49,11 +49,15 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Backend) {
 		{"AllSessions", false, testAllSessions},
 		{"Lock", false, testLock},
 		{"LockConcurrent", false, testLockConcurrent},
+		// slide.go
+		{"Slide", false, testSlide},
+		{"SlideDeleted", false, testSlideDeleted},
 		// The slow ones wait for real time to pass; run them side by side.
 		{"Expiry", true, testExpiry},
 		{"ClaimExpiry", true, testClaimExpiry},
 		{"IndexExpiry", true, testIndexExpiry},
 		{"LockExpiry", true, testLockExpiry},
+		{"SlideIndexExpiry", true, testSlideIndexExpiry},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
