@@ -20,7 +20,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -46,23 +45,7 @@ type Hydra struct {
 // it with CI=true) when it has not been built.
 func Binary(t testing.TB) string {
 	t.Helper()
-	path := os.Getenv("GATEHOUSE_HYDRA")
-	if path == "" {
-		cache := os.Getenv("XDG_CACHE_HOME")
-		if cache == "" {
-			home, _ := os.UserHomeDir()
-			cache = filepath.Join(home, ".cache")
-		}
-		path = filepath.Join(cache, "gatehouse", "hydra-v2.3.0")
-	}
-	if _, err := os.Stat(path); err != nil {
-		msg := fmt.Sprintf("Ory Hydra not found at %s: build it with scripts/build-hydra.sh (about 2 minutes, once)", path)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return path
+	return testutil.CachedTool(t, "GATEHOUSE_HYDRA", "hydra-v2.3.0", "build it with scripts/build-hydra.sh (about 2 minutes, once)")
 }
 
 // Start runs Hydra on two free ports of 127.0.0.1 and stops it with
@@ -90,19 +73,7 @@ func Start(t testing.TB) *Hydra {
 		"LOG_LEVEL=warn",
 	)
 	var out syncbuf.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("hydratest: start %s: %v", bin, err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("hydra output:\n%s", out.String())
-		}
-	})
+	proc := testutil.StartProcess(t, "hydra", cmd, &out)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := h.http.Get(h.AdminURL + "/health/ready")
@@ -112,10 +83,8 @@ func Start(t testing.TB) *Hydra {
 				break
 			}
 		}
-		select {
-		case <-done:
+		if proc.Exited() {
 			t.Fatalf("hydratest: hydra exited:\n%s", out.String())
-		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("hydratest: hydra not ready after 20s:\n%s", out.String())

@@ -41,23 +41,7 @@ type Jaeger struct {
 // it with CI=true) when it has not been built.
 func Binary(t testing.TB) string {
 	t.Helper()
-	path := os.Getenv("GATEHOUSE_JAEGER")
-	if path == "" {
-		cache := os.Getenv("XDG_CACHE_HOME")
-		if cache == "" {
-			home, _ := os.UserHomeDir()
-			cache = filepath.Join(home, ".cache")
-		}
-		path = filepath.Join(cache, "gatehouse", "jaeger-v1.76.0")
-	}
-	if _, err := os.Stat(path); err != nil {
-		msg := fmt.Sprintf("Jaeger not found at %s: build it with scripts/build-jaeger.sh (long, once)", path)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return path
+	return testutil.CachedTool(t, "GATEHOUSE_JAEGER", "jaeger-v1.76.0", "build it with scripts/build-jaeger.sh (long, once)")
 }
 
 // config is Jaeger's collector configuration: OTLP over HTTP in, memory
@@ -114,31 +98,11 @@ func Start(t testing.TB) *Jaeger {
 	}
 	cmd := exec.Command(bin, "--config", file)
 	var out syncbuf.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("jaegertest: start %s: %v", bin, err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("jaeger output:\n%s", out.String())
-		}
-	})
-	exited := func() bool {
-		select {
-		case <-done:
-			return true
-		default:
-			return false
-		}
-	}
+	proc := testutil.StartProcess(t, "jaeger", cmd, &out)
 	// The receiver accepts an empty export ({} is a valid request in
 	// OTLP/JSON); the query API lists services.
 	up := testutil.Poll(60*time.Second, func() bool {
-		if exited() {
+		if proc.Exited() {
 			return true
 		}
 		resp, err := j.http.Post(j.OTLPEndpoint+"/v1/traces", "application/json", strings.NewReader("{}"))
@@ -156,7 +120,7 @@ func Start(t testing.TB) *Jaeger {
 		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	})
-	if exited() {
+	if proc.Exited() {
 		t.Fatalf("jaegertest: jaeger exited:\n%s", out.String())
 	}
 	if !up {

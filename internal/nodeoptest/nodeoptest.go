@@ -118,9 +118,7 @@ func Start(t testing.TB, opts Options) *OP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("nodeoptest: start node: %v", err)
-	}
+	proc := testutil.StartProcess(t, "oidc-provider", cmd, &out)
 	ready := make(chan struct{})
 	go func() {
 		s := bufio.NewScanner(stdout)
@@ -133,18 +131,9 @@ func Start(t testing.TB, opts Options) *OP {
 			_, _ = out.Write(append(s.Bytes(), '\n'))
 		}
 	}()
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		if t.Failed() {
-			t.Logf("oidc-provider output:\n%s", out.String())
-		}
-	})
 	select {
 	case <-ready:
-	case <-done:
+	case <-proc.Done():
 		t.Fatalf("nodeoptest: oidc-provider exited:\n%s", out.String())
 	case <-time.After(30 * time.Second):
 		t.Fatalf("nodeoptest: oidc-provider not ready after 30s:\n%s", out.String())
