@@ -73,8 +73,10 @@ type Handler struct {
 	rd       redirectValidator
 	hosts    hostGuard // server.allowed_hosts (hosts.go)
 	paths    paths
-	policy   *authz.Policy
-	now      func() time.Time
+	// endpoints routes gatehouse's own paths (route.go).
+	endpoints map[string]endpoint
+	policy    *authz.Policy
+	now       func() time.Time
 	// repeatLog writes each message at most once per interval (authenticate.go).
 	repeatLog *zap.Logger
 	// accessLog writes the per-request line (requestlog.go).
@@ -152,6 +154,7 @@ func newHandler(cfg *config.Config, store sessionStore, oidc provider, m *metric
 		now:        time.Now,
 		traceTrust: traceTrust(cfg.Tracing.TrustIncoming),
 	}
+	h.endpoints = h.newEndpoints()
 	if h.policy, err = authz.New(cfg.Authorization); err != nil {
 		return nil, err
 	}

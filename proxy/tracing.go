@@ -17,7 +17,7 @@ import (
 // still removed, dropClientTraceContext).
 func WithTracing(tp trace.TracerProvider) Option {
 	return func(h *Handler) {
-		h.tracer = &requestTracer{server: tracing.NewServer(tp), routes: routeNames(h.paths), authPrefix: h.paths.auth + "/"}
+		h.tracer = &requestTracer{server: tracing.NewServer(tp), endpoints: h.endpoints, authPrefix: h.paths.auth + "/"}
 		// Options apply after the reverse proxy is built (newHandler).
 		h.upstream.Transport = tracing.Transport(tp, h.upstream.Transport, upstreamSpanName)
 	}
@@ -26,26 +26,19 @@ func WithTracing(tp trace.TracerProvider) Option {
 // requestTracer makes the server spans.
 type requestTracer struct {
 	server     *tracing.Server
-	routes     map[string]string // gatehouse's endpoint paths → route names
+	endpoints  map[string]endpoint // gatehouse's own paths (route.go)
 	authPrefix string
 }
 
-// routeNames names gatehouse's endpoints for span names and http.route;
-// everything else is the route "upstream".
-func routeNames(p paths) map[string]string {
-	return map[string]string{
-		p.start: "start", p.callback: "callback", p.logout: "logout",
-		p.backchannel: "backchannel_logout", p.frontchannel: "frontchannel_logout",
-		p.auth: "forward_auth", p.userinfo: "userinfo", p.jwks: "jwks", p.sessions: "sessions",
-	}
-}
-
+// route names a request for span names and http.route: gatehouse's
+// endpoints by their name in the routing table, everything else
+// "upstream".
 func (t *requestTracer) route(path string) string {
-	if name, ok := t.routes[path]; ok {
-		return name
+	if e, ok := t.endpoints[path]; ok {
+		return e.name
 	}
 	if strings.HasPrefix(path, t.authPrefix) {
-		return "forward_auth"
+		return forwardAuthRoute
 	}
 	return "upstream"
 }
