@@ -141,6 +141,28 @@ func Start(t testing.TB, opts Options) *OP {
 	return op
 }
 
+// SetAccount replaces the claims of the account id at the provider (op.mjs
+// serves a test-only PUT for it): what its next userinfo answers.
+func (op *OP) SetAccount(t testing.TB, id string, claims map[string]any) {
+	t.Helper()
+	body, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPut, op.Issuer+"/test/accounts/"+url.PathEscape(id), strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("nodeoptest: set account %s: %v", id, err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("nodeoptest: set account %s: status %d", id, resp.StatusCode)
+	}
+}
+
 // EndSessionURL is the RP-initiated logout endpoint.
 func (op *OP) EndSessionURL() string { return op.Issuer + "/session/end" }
 

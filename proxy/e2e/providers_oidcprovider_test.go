@@ -143,3 +143,37 @@ func TestOIDCProviderBackchannelLogout(t *testing.T) {
 		t.Errorf("a logout request was rejected:\n%s", m)
 	}
 }
+
+// TestOIDCProviderGroupRemovedAtRefresh: the certified oidc-provider takes
+// alice out of staff; at the refresh after the access token's lifetime
+// gatehouse reads her identity again (userinfo), the staff rule answers
+// 403 and the upstream sees her new groups.
+func TestOIDCProviderGroupRemovedAtRefresh(t *testing.T) {
+	clock := newClock()
+	g, op := startNodeOPGate(t, nil, withClock(clock), withConfigFile(staffRule))
+	b := newBrowser(t)
+	nodeOPLogin(t, b, g, op, "alice")
+	if resp := b.api(g.URL + "/staff"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("staff member on /staff: status %d", resp.StatusCode)
+	}
+
+	alice := map[string]any{}
+	for k, v := range nodeOPAccounts["alice"] {
+		alice[k] = v
+	}
+	alice["groups"] = []string{"wonderland"}
+	op.SetAccount(t, "alice", alice)
+	if resp := b.api(g.URL + "/staff"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("before the refresh the session's identity stands: status %d", resp.StatusCode)
+	}
+	clock.Advance(nodeOPTokenTTL)
+	if resp := b.api(g.URL + "/staff"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("after the refresh, no longer in staff: status %d, want 403", resp.StatusCode)
+	}
+	if resp := b.api(g.URL + "/app"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /app: status %d", resp.StatusCode)
+	}
+	if got := g.Upstream.last(t).Header.Get("X-Forwarded-Groups"); got != "wonderland" {
+		t.Errorf("upstream X-Forwarded-Groups = %q, want the provider's new groups", got)
+	}
+}

@@ -53,6 +53,18 @@ provider.on('grant.error', (ctx, err) => {
 });
 provider.on('server_error', (ctx, err) => console.error(`server_error: ${err.stack}`));
 
+// A test changes an account at the provider (a group taken away): PUT
+// /test/accounts/<id> with the account's claims as JSON. The next userinfo
+// answers them. Served on 127.0.0.1 to the tests only.
+provider.use(async (ctx, next) => {
+  const m = /^\/test\/accounts\/([^/]+)$/.exec(ctx.path);
+  if (!m || ctx.method !== 'PUT') return next();
+  let body = '';
+  for await (const chunk of ctx.req) body += chunk;
+  cfg.accounts[decodeURIComponent(m[1])] = JSON.parse(body);
+  ctx.status = 204;
+});
+
 provider.listen(cfg.port, '127.0.0.1', () => {
   console.log('ready');
 });
