@@ -134,8 +134,12 @@ func TestStepUpHydraChromium(t *testing.T) {
 		if n := len(pages.seen()); n != 2 {
 			t.Errorf("Hydra showed %d login pages, want 2 (no loop)", n)
 		}
-		if g.Upstream.count() != before {
-			t.Error("the upstream served a request for the weaker login")
+		// Only /admin counts: Chromium may still fetch /favicon.ico for the
+		// first page, which the upstream serves to bob as it should.
+		for _, req := range g.Upstream.since(before) {
+			if strings.HasPrefix(req.URL.Path, "/admin") {
+				t.Errorf("the upstream served %s for the weaker login", req.URL.Path)
+			}
 		}
 	})
 }
