@@ -248,39 +248,39 @@ func (b *bench) scale(ctx context.Context, base, t *target, conns int) error {
 	}
 	sc := &scaleResult{Config: base.name, Sessions: n, Conns: conns, RedisBytesPerSession: float64(used1-used0) / float64(n), RSSBeforeMiB: rss0}
 
-	// Use every session once (the first spread window's warmup), then
-	// alternate: base with its one session, the scaled gatehouse with
-	// requests for one of its n sessions, and with requests spread over all.
-	est := b.res.medianRPS(base.name, conns)
-	warm := b.o.warmup
-	if est > 0 {
-		warm += time.Duration(float64(n) / est * 1.3 * float64(time.Second))
+	// Use every session once, then alternate: base with its one session,
+	// the scaled gatehouse with requests for one of its n sessions, with
+	// requests spread over all, and the spread through two replicas. The
+	// spread windows continue one cycle, so that every request's session
+	// was last used about n requests earlier.
+	cycle := cycleOf(cookies...)
+	if err := visitAll(ctx, t.url+"/bench-page", conns, cycle, requestShapes[b.o.request]); err != nil {
+		return fmt.Errorf("scale: %w", err)
 	}
 	var one, hot, spread, pair []window
-	pairWarm := warm
 	for rep := 1; rep <= b.o.reps; rep++ {
-		w, err := b.windowWarm(ctx, t, conns, cookies, warm)
+		w, err := b.window(ctx, t, conns, cycle, http.StatusOK)
 		if err != nil {
 			return fmt.Errorf("scale, spread: %w", err)
 		}
-		spread, warm = append(spread, w), b.o.warmup
+		spread = append(spread, w)
 		if rep == 1 {
 			sc.RSSAfterMiB, _ = t.proc.rssMiB()
 		}
-		if w, err = b.windowWarm(ctx, base, conns, []string{base.cookie}, b.o.warmup); err != nil {
+		if w, err = b.window(ctx, base, conns, cycleOf(base.cookie), http.StatusOK); err != nil {
 			return fmt.Errorf("scale, one session: %w", err)
 		}
 		one = append(one, w)
-		if w, err = b.windowWarm(ctx, t, conns, []string{t.cookie}, b.o.warmup); err != nil {
+		if w, err = b.window(ctx, t, conns, cycleOf(t.cookie), http.StatusOK); err != nil {
 			return fmt.Errorf("scale, one of many: %w", err)
 		}
 		hot = append(hot, w)
 		// The same spread through two replicas on the one Redis, requests
 		// alternating between them; the second replica's caches start cold.
-		if w, err = b.windowReplicas(ctx, []*target{t, replica}, conns, cookies, pairWarm); err != nil {
+		if w, err = b.windowReplicas(ctx, []*target{t, replica}, conns, cycle, b.o.warmup); err != nil {
 			return fmt.Errorf("scale, two replicas: %w", err)
 		}
-		pair, pairWarm = append(pair, w), b.o.warmup
+		pair = append(pair, w)
 		if rep == 1 {
 			a, _ := t.proc.rssMiB()
 			c, _ := replica.proc.rssMiB()
@@ -301,11 +301,4 @@ func medianWindow(ws []window) window {
 	s := slices.Clone(ws)
 	slices.SortFunc(s, func(a, b window) int { return cmp.Compare(a.RPS, b.RPS) })
 	return s[len(s)/2]
-}
-
-func (b *bench) windowWarm(ctx context.Context, t *target, conns int, cookies []string, warm time.Duration) (window, error) {
-	o := b.o
-	defer func() { b.o = o }()
-	b.o.warmup = warm
-	return b.window(ctx, t, conns, cookies, http.StatusOK)
 }

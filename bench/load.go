@@ -22,9 +22,41 @@ type loadSpec struct {
 	warmup     time.Duration
 	duration   time.Duration
 	wantStatus int
-	// cookies are sent round-robin across requests; none sends no cookie.
-	cookies []string
+	// cookies are the session cookies sent, round-robin across requests;
+	// nil sends none.
+	cookies *cookieCycle
 	shape   requestShape
+}
+
+// cookieCycle is session cookies sent round-robin, and where the next
+// request picks up. The windows of the spread over many sessions share one:
+// each starts where the last stopped, so that a request's session was last
+// used a whole cycle earlier, every other session in between, as with
+// requests spread uniformly. Starting each window at the first cookie would
+// send most of its requests to the few thousand sessions the previous
+// window had just used, which the in-process caches still hold.
+type cookieCycle struct {
+	cookies []string
+	next    atomic.Uint64
+}
+
+// cycleOf is a cycle of the non-empty cookies given; nil when there are none.
+func cycleOf(cookies ...string) *cookieCycle {
+	var cs []string
+	for _, c := range cookies {
+		if c != "" {
+			cs = append(cs, c)
+		}
+	}
+	if len(cs) == 0 {
+		return nil
+	}
+	return &cookieCycle{cookies: cs}
+}
+
+// cookie is the next cookie of the cycle.
+func (c *cookieCycle) cookie() string {
+	return c.cookies[(c.next.Add(1)-1)%uint64(len(c.cookies))]
 }
 
 // requestShape is what the load generator's GET carries besides the session
@@ -106,7 +138,6 @@ func runLoad(ctx context.Context, spec loadSpec, around func(start bool)) (loadR
 	var (
 		measuring atomic.Bool
 		stop      atomic.Bool
-		next      atomic.Uint64
 		wg        sync.WaitGroup
 		mu        sync.Mutex
 		all       []time.Duration
@@ -143,8 +174,8 @@ func runLoad(ctx context.Context, spec loadSpec, around func(start bool)) (loadR
 			}
 			for n := 0; !stop.Load(); n++ {
 				req := reqs[n%len(reqs)]
-				if len(spec.cookies) > 0 {
-					req.Header.Set("Cookie", spec.shape.cookieHeader(spec.cookies[next.Add(1)%uint64(len(spec.cookies))]))
+				if spec.cookies != nil {
+					req.Header.Set("Cookie", spec.shape.cookieHeader(spec.cookies.cookie()))
 				}
 				t0 := time.Now()
 				resp, err := client.Do(req)
@@ -212,4 +243,48 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-ctx.Done():
 	case <-time.After(d):
 	}
+}
+
+// visitAll sends, unmeasured, one GET of url for each cookie of the cycle
+// from where it stands, over conns connections: every session is used
+// once, as it would have been in the steady state measured next.
+func visitAll(ctx context.Context, url string, conns int, cycle *cookieCycle, shape requestShape) error {
+	client := newLoadClient(conns)
+	defer client.CloseIdleConnections()
+	left := atomic.Int64{}
+	left.Store(int64(len(cycle.cookies)))
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for left.Add(-1) >= 0 && ctx.Err() == nil && firstErr.Load() == nil {
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				for k, v := range shape.header {
+					req.Header[k] = v
+				}
+				req.Header.Set("Cookie", shape.cookieHeader(cycle.cookie()))
+				resp, err := client.Do(req)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					firstErr.CompareAndSwap(nil, fmt.Errorf("status %d, want 200", resp.StatusCode))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return fmt.Errorf("visit every session at %s: %w", url, err)
+	}
+	return ctx.Err()
 }

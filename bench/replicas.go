@@ -37,7 +37,7 @@ func (b *bench) startReplica(ctx context.Context, t *target) (*target, error) {
 // windowReplicas measures requests alternating between the replicas ts
 // (each connection sends to one, then the next): their CPU is the sum of
 // theirs, and the Redis commands are those of their shared server.
-func (b *bench) windowReplicas(ctx context.Context, ts []*target, conns int, cookies []string, warm time.Duration) (window, error) {
+func (b *bench) windowReplicas(ctx context.Context, ts []*target, conns int, cookies *cookieCycle, warm time.Duration) (window, error) {
 	var cpu [2]float64
 	var cmds [2]int64
 	var errs []error

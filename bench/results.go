@@ -203,17 +203,6 @@ func (r *results) find(cfg string, conns int) *summary {
 	return nil
 }
 
-// medianRPS is the median requests/s of cfg at conns over the windows so far.
-func (r *results) medianRPS(cfg string, conns int) float64 {
-	var xs []float64
-	for _, w := range r.Windows {
-		if w.Config == cfg && w.Conns == conns {
-			xs = append(xs, w.RPS)
-		}
-	}
-	return median(xs)
-}
-
 func (r *results) writeJSON(path string) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {

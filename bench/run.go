@@ -65,7 +65,7 @@ func run(ctx context.Context, o options) error {
 	for rep := 1; rep <= o.reps; rep++ {
 		for _, conns := range o.conns {
 			for _, t := range b.targets { // interleaved: A B C D A B C D …
-				w, err := b.window(ctx, t, conns, []string{t.cookie}, http.StatusOK)
+				w, err := b.window(ctx, t, conns, cycleOf(t.cookie), http.StatusOK)
 				if err != nil {
 					return fmt.Errorf("%s at %d connections: %w", t.name, conns, err)
 				}
@@ -330,7 +330,7 @@ func (b *bench) cleanup() {
 }
 
 // window measures one configuration at one concurrency.
-func (b *bench) window(ctx context.Context, t *target, conns int, cookies []string, status int) (window, error) {
+func (b *bench) window(ctx context.Context, t *target, conns int, cookies *cookieCycle, status int) (window, error) {
 	var cpu0, cpu1, up0, up1 float64
 	var cmd0, cmd1 int64
 	var errs []error
@@ -350,15 +350,9 @@ func (b *bench) window(ctx context.Context, t *target, conns int, cookies []stri
 			cpu1, cmd1, up1 = cpu, calls, up
 		}
 	}
-	var cs []string
-	for _, c := range cookies {
-		if c != "" {
-			cs = append(cs, c)
-		}
-	}
 	lr, err := runLoad(ctx, loadSpec{
 		url: t.url + "/bench-page", conns: conns, warmup: b.o.warmup, duration: b.o.duration,
-		wantStatus: status, cookies: cs, shape: requestShapes[b.o.request],
+		wantStatus: status, cookies: cookies, shape: requestShapes[b.o.request],
 	}, around)
 	if err != nil {
 		return window{}, err
