@@ -50,7 +50,7 @@ type Options struct {
 	NeededClaims []string
 	ClockSkew    time.Duration
 	// HTTPClient talks to the provider; it must have a timeout. Default: a
-	// client with HTTPTimeout. Its response bodies are capped at
+	// client with HTTPTimeout over NewTransport. Its response bodies are capped at
 	// MaxResponseBytes either way.
 	HTTPClient *http.Client
 	// HTTPTimeout bounds each request to the provider when HTTPClient is nil
@@ -88,7 +88,7 @@ func New(opts Options, logger *zap.Logger) *Client {
 		if timeout <= 0 {
 			timeout = 10 * time.Second
 		}
-		opts.HTTPClient = &http.Client{Timeout: timeout}
+		opts.HTTPClient = &http.Client{Timeout: timeout, Transport: NewTransport()}
 	}
 	opts.HTTPClient = boundedClient(opts.HTTPClient)
 	c := &Client{opts: opts, logger: logger}

@@ -56,12 +56,29 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// MaxIdleConnsPerProvider is how many idle connections to the provider a
+// transport from NewTransport keeps. Go's default keeps two per host: in a
+// login storm (every user at once, after a deploy, an outage or a
+// cookie-secret rotation) every token exchange beyond two at a time opened
+// a connection of its own and closed it after one request; against a real
+// provider, a TLS handshake per login on both sides.
+const MaxIdleConnsPerProvider = 64
+
+// NewTransport is the transport to the provider: Go's default one (proxy
+// from the environment, HTTP/2, its timeouts) keeping enough idle
+// connections for logins that come all at once.
+func NewTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = MaxIdleConnsPerProvider
+	return t
+}
+
 // boundedClient returns a copy of c whose transport caps response bodies.
 func boundedClient(c *http.Client) *http.Client {
 	bounded := *c
 	next := c.Transport
 	if next == nil {
-		next = http.DefaultTransport
+		next = NewTransport()
 	}
 	bounded.Transport = limitedTransport{next: next, max: MaxResponseBytes}
 	return &bounded

@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/oidcclient"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/tracing"
 	"github.com/gatehouse/gatehouse/proxy"
@@ -30,7 +31,7 @@ func instrument(cfg *config.Config, tp *tracing.Provider, store session.Backend)
 	p := tp.TracerProvider()
 	return traced{
 		store:      tracing.InstrumentStore(p, cfg.Session.Store, store),
-		httpClient: tracing.ProviderClient(p, http.DefaultTransport, cfg.OIDC.HTTPTimeout),
+		httpClient: tracing.ProviderClient(p, oidcclient.NewTransport(), cfg.OIDC.HTTPTimeout),
 		opts:       []proxy.Option{proxy.WithTracing(p)},
 	}
 }
