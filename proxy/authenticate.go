@@ -12,10 +12,17 @@ import (
 	"github.com/gatehouse/gatehouse/internal/session"
 )
 
-// touchInterval bounds how often the sliding idle timeout is written back:
-// steady-state requests read the session and write nothing. A short
-// idle_timeout slides in steps of a quarter of it instead.
-const touchInterval = time.Minute
+// touchEvery is how often a session in use writes its sliding idle timeout
+// back: 1/64 of the idle timeout, at least a minute and at most five (a
+// short idle_timeout: a quarter of it). Steady-state requests read the
+// session and write nothing. A session may therefore end up to this much
+// earlier than idle_timeout after its last request (at most 5 minutes of
+// the default 8 hours). Each write also invalidates every replica's cached
+// copy of the record, so with many sessions in use a write per minute was a
+// write and a fresh read for most requests.
+func touchEvery(idle time.Duration) time.Duration {
+	return min(max(idle/64, time.Minute), 5*time.Minute, idle/4)
+}
 
 // authenticated is a request's verified login: a stored session, or (with
 // bearer set) a validated bearer token whose session lives for this request.
@@ -23,6 +30,7 @@ type authenticated struct {
 	session *session.Session
 	key     []byte // opens session.Sealed
 	bearer  string // the bearer token; "" for a cookie session
+	kept    prefetched
 }
 
 // authenticate resolves the bearer token (when bearer.enabled) or else the
@@ -50,7 +58,7 @@ func (h *Handler) resolve(r *http.Request) (*authenticated, error) {
 	// the browser's, so the choice is deterministic and never mixes identities.
 	var buf [2]sessionRef // one cookie is the rule; no allocation for two
 	for _, ref := range h.cookies.sessionRefs(buf[:0], r) {
-		s, err := h.store.Load(r.Context(), ref.ID)
+		s, kept, err := h.load(r.Context(), ref.ID) // sharedassertion.go
 		if errors.Is(err, session.ErrNotFound) {
 			continue
 		}
@@ -68,7 +76,7 @@ func (h *Handler) resolve(r *http.Request) (*authenticated, error) {
 			continue // the refresh ended the session
 		}
 		h.touch(r.Context(), s)
-		return &authenticated{session: s, key: ref.Key}, nil
+		return &authenticated{session: s, key: ref.Key, kept: kept}, nil
 	}
 	return nil, nil
 }
@@ -87,14 +95,14 @@ func (h *Handler) live(ctx context.Context, s *session.Session) bool {
 	return false
 }
 
-// touch slides the idle timeout, at most once per touchInterval. Update only
+// touch slides the idle timeout, at most once per touchEvery. Update only
 // rewrites a session that still exists, so a request racing a logout cannot
 // bring the session back. Close to a refresh it leaves the write to the
 // refresh (see touchGuard). Only LastSeenAt and the ttl change, which the
 // Redis store recognises and writes without touching its index.
 func (h *Handler) touch(ctx context.Context, s *session.Session) {
 	now := h.now()
-	if now.Sub(s.LastSeenAt) < min(touchInterval, h.opts.idleTimeout/4) {
+	if now.Sub(s.LastSeenAt) < h.opts.touchEvery {
 		return
 	}
 	if !s.RefreshAt.IsZero() && !now.Before(s.RefreshAt.Add(-touchGuard)) {

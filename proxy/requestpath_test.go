@@ -210,3 +210,48 @@ func TestBearer(t *testing.T) {
 		t.Errorf("provider not ready: %d", w.Code)
 	}
 }
+
+// TestIdleSlideInterval: a session in use writes its idle timeout back once
+// per 1/64 of it, within a minute and five (a quarter of a short one), and
+// not on the requests in between.
+func TestIdleSlideInterval(t *testing.T) {
+	for _, tc := range []struct {
+		idle, every time.Duration
+	}{
+		{8 * time.Hour, 5 * time.Minute},
+		{2 * time.Hour, 2 * time.Hour / 64},
+		{30 * time.Minute, time.Minute},
+		{2 * time.Minute, 30 * time.Second},
+	} {
+		t.Run(tc.idle.String(), func(t *testing.T) {
+			if got := touchEvery(tc.idle); got != tc.every {
+				t.Fatalf("touchEvery(%v) = %v, want %v", tc.idle, got, tc.every)
+			}
+			u := newUnit(t, "GATEHOUSE_SESSION_IDLE_TIMEOUT="+tc.idle.String(), "GATEHOUSE_SESSION_ABSOLUTE_TIMEOUT=24h")
+			s, cookie := u.addSession(t, "alice", nil, func(s *session.Session) { s.ExpiresAt = s.CreatedAt.Add(24 * time.Hour) })
+			seen := func() time.Time {
+				t.Helper()
+				got, err := u.store.Load(context.Background(), s.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return got.LastSeenAt
+			}
+			login := seen()
+			u.clock.Advance(tc.every - time.Second)
+			if w := u.do("GET", "/app", "Cookie", cookie); w.Code != http.StatusOK {
+				t.Fatalf("status %d", w.Code)
+			}
+			if got := seen(); !got.Equal(login) {
+				t.Fatalf("written back %v after login, before the interval of %v", got.Sub(login), tc.every)
+			}
+			u.clock.Advance(time.Second)
+			if w := u.do("GET", "/app", "Cookie", cookie); w.Code != http.StatusOK {
+				t.Fatalf("status %d", w.Code)
+			}
+			if got := seen(); !got.Equal(u.clock.Now()) {
+				t.Fatalf("last seen %v after the interval, want now (%v)", got, u.clock.Now())
+			}
+		})
+	}
+}

@@ -24,6 +24,7 @@ type settings struct {
 	passAccessToken   bool
 
 	idleTimeout     time.Duration
+	touchEvery      time.Duration // authenticate.go
 	absoluteTimeout time.Duration
 	refreshBefore   time.Duration
 	// revalidateInterval: session.revalidate_interval (revalidate.go).
@@ -55,6 +56,7 @@ func newSettings(cfg *config.Config) settings {
 		passAuthorization:     cfg.Bearer.PassAuthorizationHeader,
 		passAccessToken:       cfg.Upstream.PassAccessToken,
 		idleTimeout:           cfg.Session.IdleTimeout,
+		touchEvery:            touchEvery(cfg.Session.IdleTimeout),
 		absoluteTimeout:       cfg.Session.AbsoluteTimeout,
 		refreshBefore:         cfg.Session.RefreshBefore,
 		revalidateInterval:    cfg.Session.RevalidateInterval,

@@ -40,6 +40,33 @@ type sharedAssertions interface {
 	SaveAssertion(ctx context.Context, id string, value []byte, ttl time.Duration) error
 }
 
+// keptLoader reads a session record and the assertion kept beside it in one
+// round trip (the Redis store, also through the metrics wrapper). The kept
+// value is nil when there is none or it could not be read.
+type keptLoader interface {
+	LoadWithAssertion(ctx context.Context, id string) (*session.Session, []byte, error)
+}
+
+// prefetched is the kept assertion read with the session record, when it
+// was: sessionAssertion then does not read it again.
+type prefetched struct {
+	sealed []byte
+	read   bool
+}
+
+// load reads session id from the store. When this process holds no
+// assertion for it, the request will most likely need the kept one, and it
+// is read in the same round trip: with many sessions in use, that is most
+// requests, and a second round trip cost as much as the first.
+func (h *Handler) load(ctx context.Context, id string) (*session.Session, prefetched, error) {
+	if h.shared == nil || h.shared.loader == nil || h.asserter.Holds(id) {
+		s, err := h.store.Load(ctx, id)
+		return s, prefetched{}, err
+	}
+	s, sealed, err := h.shared.loader.LoadWithAssertion(ctx, id)
+	return s, prefetched{sealed: sealed, read: true}, err
+}
+
 // keysShared reports whether every replica signs with the same keys, which
 // only configuration ensures (identity.assertion.keys, or the HS256 secret).
 // With a key generated at start, a replica would forward an assertion that
@@ -58,6 +85,9 @@ type keptAssertions struct {
 	// a key rotation by reload or rollout) never forward each other's
 	// assertions, and a rotated-out key signs nothing more.
 	scope string
+	// loader reads a record and its kept assertion together: the handler's
+	// store, so that the read is timed as every other load (nil: never).
+	loader keptLoader
 }
 
 // newKeptAssertions returns nil (each process signs its own) unless the keys
@@ -67,7 +97,8 @@ func newKeptAssertions(cfg *config.Config, store any, keyID string) *keptAsserti
 	if st == nil || !keysShared(cfg) {
 		return nil
 	}
-	return &keptAssertions{store: st, scope: cfg.PublicURL + "\x00" + cfg.Identity.Assertion.Audience + "\x00" + keyID}
+	loader, _ := store.(keptLoader)
+	return &keptAssertions{store: st, loader: loader, scope: cfg.PublicURL + "\x00" + cfg.Identity.Assertion.Audience + "\x00" + keyID}
 }
 
 // sharedAssertionsOf finds the sharedAssertions behind store, looking
@@ -100,7 +131,10 @@ func (h *Handler) sessionAssertion(ctx context.Context, auth *authenticated) (st
 	}
 	fp, fpErr := recordFingerprint(h.shared.scope, s)
 	if fpErr == nil {
-		sealed, err := h.shared.store.LoadAssertion(ctx, s.ID)
+		sealed, err := auth.kept.sealed, error(nil)
+		if !auth.kept.read {
+			sealed, err = h.shared.store.LoadAssertion(ctx, s.ID)
+		}
 		if err != nil {
 			h.repeatLog.Warn("read the kept identity assertion (logged at most every 10s)", zap.Error(err))
 		} else if token, until, ok := openAssertion(auth.key, s.ID, fp, sealed); ok && h.asserter.Adopt(s, token, until) {
@@ -125,7 +159,7 @@ func (h *Handler) sessionAssertion(ctx context.Context, auth *authenticated) (st
 
 // recordFingerprint is a SHA-256 of the scope (issuer and audience) and of
 // everything the session record says except when it was last seen, which
-// slides every minute of use without changing who the user is. Fields added
+// slides every few minutes of use without changing who the user is. Fields added
 // to the record later are covered without a change here.
 func recordFingerprint(scope string, s *session.Session) ([sha256.Size]byte, error) {
 	c := *s

@@ -96,6 +96,23 @@ func (t *timedStore) Load(ctx context.Context, id string) (*session.Session, err
 	return s, err
 }
 
+// LoadWithAssertion is timed as a load: it is the load of a session whose
+// kept identity assertion rides along (the Redis store). A backend without
+// kept assertions loads the record alone.
+func (t *timedStore) LoadWithAssertion(ctx context.Context, id string) (*session.Session, []byte, error) {
+	kl, ok := t.Backend.(interface {
+		LoadWithAssertion(ctx context.Context, id string) (*session.Session, []byte, error)
+	})
+	if !ok {
+		s, err := t.Load(ctx, id)
+		return s, nil, err
+	}
+	started := time.Now()
+	s, kept, err := kl.LoadWithAssertion(ctx, id)
+	t.observe(opLoad, started, err)
+	return s, kept, err
+}
+
 func (t *timedStore) Save(ctx context.Context, s *session.Session, ttl time.Duration) error {
 	started := time.Now()
 	err := t.Backend.Save(ctx, s, ttl)

@@ -71,6 +71,18 @@ func NewDecodeCache(max int) *DecodeCache {
 // as JSON) unless the cache holds the decoding of these very bytes. A record
 // that does not decode is not remembered.
 func (c *DecodeCache) Decode(id, raw string, decode func(raw string, s *Session) error) (*Session, error) {
+	return c.decode(id, raw, decode, true)
+}
+
+// DecodeTransient is Decode for a record not expected to be read again
+// soon (with many sessions in use, most reads): the cache answers when it
+// holds these bytes, but a new decoding is not remembered, which spares
+// its copy and the eviction of a record that is read again.
+func (c *DecodeCache) DecodeTransient(id, raw string, decode func(raw string, s *Session) error) (*Session, error) {
+	return c.decode(id, raw, decode, false)
+}
+
+func (c *DecodeCache) decode(id, raw string, decode func(raw string, s *Session) error, keep bool) (*Session, error) {
 	var records *cache.Cache[string, decoded]
 	if c != nil {
 		records = c.records
@@ -89,7 +101,7 @@ func (c *DecodeCache) Decode(id, raw string, decode func(raw string, s *Session)
 		return nil, err
 	}
 	s.ID = id
-	if records != nil {
+	if keep && records != nil {
 		records.Put(id, decoded{raw: raw, s: s.Clone()}, time.Time{})
 	}
 	return &s, nil

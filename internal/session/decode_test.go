@@ -138,3 +138,25 @@ func remembered(c *DecodeCache, records map[string]string) int {
 	}
 	return n
 }
+
+// TestDecodeTransient: a transient decoding is answered from the cache when
+// it holds the very bytes, but a new one is not remembered and evicts
+// nothing.
+func TestDecodeTransient(t *testing.T) {
+	raw, _ := json.Marshal(sampleSession())
+	c := NewDecodeCache(1)
+	if _, err := c.Decode("kept", string(raw), nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.DecodeTransient("passing", string(raw), nil)
+	if err != nil || got.ID != "passing" || got.Subject != sampleSession().Subject {
+		t.Fatalf("DecodeTransient = %+v, %v", got, err)
+	}
+	if n := remembered(c, map[string]string{"kept": string(raw), "passing": string(raw)}); n != 1 {
+		t.Fatalf("%d records cached, want 1: the transient one was kept or evicted the other", n)
+	}
+	refuse := func(string, *Session) error { return errors.New("decoded again") }
+	if _, err := c.DecodeTransient("kept", string(raw), refuse); err != nil {
+		t.Fatalf("DecodeTransient of cached bytes decoded them again: %v", err)
+	}
+}

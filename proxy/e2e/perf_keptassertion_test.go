@@ -78,6 +78,38 @@ func TestKeptAssertionSharedByReplicas(t *testing.T) {
 	}
 }
 
+// TestKeptAssertionReadWithRecord: the first request of a session at a
+// replica that holds nothing for it reads the session record and the kept
+// assertion in one round trip of two plain GETs, and forwards what the
+// other replica signed. With many sessions in use that is most requests:
+// it used to cost a cached read (CLIENT CACHING, MULTI, PTTL, GET, EXEC)
+// and a second round trip for the assertion.
+func TestKeptAssertionReadWithRecord(t *testing.T) {
+	p := startKeptPair(t)
+	br := newBrowser(t)
+	br.loginAlice(p.a)
+	fromA := proxiedAssertions(t, p.a, br, 1)[0]
+	p.redis.Do("CONFIG", "RESETSTAT")
+	if fromB := proxiedAssertions(t, p.b, br, 1)[0]; fromB != fromA {
+		t.Fatal("replica B signed an assertion of its own instead of the one A kept")
+	}
+	calls := map[string]string{}
+	for name, v := range p.redis.Info("commandstats") {
+		cmd, ok := strings.CutPrefix(name, "cmdstat_")
+		// The test's own client says HELLO, CONFIG and INFO; idle connections PING.
+		if ok && cmd != "ping" && cmd != "hello" && cmd != "info" && cmd != "config|resetstat" {
+			calls[cmd], _, _ = strings.Cut(v, ",")
+		}
+	}
+	if len(calls) != 1 || calls["get"] != "calls=2" {
+		t.Fatalf("Redis commands for B's first request: %v, want two GETs and nothing else", calls)
+	}
+	loads := scrape(t, p.b)
+	if n := loads[`gatehouse_redis_command_duration_seconds_count{op="load assertion"}`]; n != 0 {
+		t.Fatalf("B read the kept assertion in a call of its own (%v calls)", n)
+	}
+}
+
 // TestKeptAssertionGoneWithLogout: a logout or a back-channel logout through
 // replica B deletes the kept assertion with the session, and replica A does
 // not forward it any more (the session is gone).

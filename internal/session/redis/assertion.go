@@ -7,6 +7,9 @@ import (
 	"time"
 
 	"github.com/redis/rueidis"
+	"go.uber.org/zap"
+
+	"github.com/gatehouse/gatehouse/internal/session"
 )
 
 // The identity assertion of a session may be kept beside its record, so that
@@ -75,6 +78,54 @@ func (s *Store) LoadAssertion(ctx context.Context, id string) ([]byte, error) {
 		return nil, unavailable("load assertion", err)
 	}
 	return v, nil
+}
+
+// LoadWithAssertion is Load, and the value SaveAssertion kept beside the
+// record (nil when there is none), read in the same round trip: a request
+// of a session that this process holds no assertion for needs both, and
+// with many sessions in use that is most requests. The error is the
+// record's: an assertion that cannot be read is logged and returned as nil
+// (the caller signs a new one), as a failed LoadAssertion costs a
+// signature, never the request. A session whose record is admitted to the
+// client-side cache (admission.go) is read as by Load, and its assertion by
+// a second command.
+func (s *Store) LoadWithAssertion(ctx context.Context, id string) (*session.Session, []byte, error) {
+	key, ok := s.assertionKey(id)
+	if !ok || id == "" || s.admit(id) {
+		sess, err := s.Load(ctx, id)
+		if err != nil || !ok {
+			return sess, nil, err
+		}
+		kept, err := s.LoadAssertion(ctx, id)
+		return sess, s.keptOrNil(kept, err), nil
+	}
+	var keptRes rueidis.RedisResult
+	res, err := s.exec(ctx, "load", func(ctx context.Context, cl rueidis.Client) rueidis.RedisResult {
+		both := cl.DoMulti(ctx, cl.B().Get().Key(s.sessionKey(id)).Build(), cl.B().Get().Key(key).Build())
+		keptRes = both[1]
+		return both[0]
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := s.record(id, res, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	kept, err := keptRes.AsBytes()
+	if rueidis.IsRedisNil(err) {
+		return sess, nil, nil
+	}
+	return sess, s.keptOrNil(kept, err), nil
+}
+
+// keptOrNil is kept, or nil (logged) when reading it failed.
+func (s *Store) keptOrNil(kept []byte, err error) []byte {
+	if err != nil {
+		s.logger.Warn("read the kept identity assertion; a new one is signed", zap.Error(err))
+		return nil
+	}
+	return kept
 }
 
 // SaveAssertion keeps value beside session id for ttl, or less when the

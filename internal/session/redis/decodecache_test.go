@@ -66,7 +66,7 @@ func rememberedRecords(t *testing.T, s *Store, n int) int {
 	kept := 0
 	for i := range n {
 		id := fmt.Sprintf("id-%02d", i)
-		res, err := s.get(t.Context(), "load", s.sessionKey(id))
+		res, err := s.get(t.Context(), "load", s.sessionKey(id), false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,19 +35,24 @@ func (s *Store) exec(parent context.Context, op string, call func(context.Contex
 	return res, nil
 }
 
-// get reads one string key. With the client-side cache on, a repeated read is
-// answered from memory until Redis invalidates the key (any write or delete,
-// from any client) or the cache TTL passes; the key's own TTL also caps it.
+// get reads one string key, through the client-side cache when cached is
+// set (and the cache is on). A repeated cached read is answered from memory
+// until Redis invalidates the key (any write or delete, from any client) or
+// the cache TTL passes; the key's own TTL also caps it.
 //
 // rueidis keeps the cache per connection and drops it whenever that
 // connection closes, so nothing cached before an outage or a failover is
 // served after the reconnect: invalidations missed while disconnected cannot
 // leave a stale session behind.
-func (s *Store) get(ctx context.Context, op, key string) (rueidis.RedisResult, error) {
-	if s.cacheTTL == 0 {
-		return s.do(ctx, op, func(b rueidis.Builder) rueidis.Completed {
+func (s *Store) get(ctx context.Context, op, key string, cached bool) (rueidis.RedisResult, error) {
+	if s.cacheTTL == 0 || !cached {
+		res, err := s.do(ctx, op, func(b rueidis.Builder) rueidis.Completed {
 			return b.Get().Key(key).Build()
 		})
+		if err == nil && s.cacheTTL > 0 {
+			s.metrics.cacheRead(false) // not admitted: fetched from Redis
+		}
+		return res, err
 	}
 	res, err := s.exec(ctx, op, func(ctx context.Context, cl rueidis.Client) rueidis.RedisResult {
 		return cl.DoCache(ctx, cl.B().Get().Key(key).Cache(), s.cacheTTL)

@@ -65,7 +65,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: "gatehouse",
 			Subsystem: "redis",
 			Name:      "client_cache_reads_total",
-			Help:      "Session reads through the client-side cache, by result (hit: answered from memory; miss: fetched from Redis). Hit ratio = hit / sum.",
+			Help:      "Session reads with the client-side cache on, by result (hit: answered from memory; miss: fetched from Redis, a read not yet admitted to the cache included). Hit ratio = hit / sum.",
 		}, []string{"result"}),
 	}
 	m.durationBy = make(map[string]*lazyObserver, len(requestPathOps))

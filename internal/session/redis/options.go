@@ -144,10 +144,16 @@ const clientCacheBytesPerEntry = 4 << 10
 // turns the decoded-record cache off.
 const minClientCacheEntries = 1000
 
+// clientCacheEntries is how many session records the client-side cache is
+// sized for (New has replaced a negative CacheEntries by the default).
+func clientCacheEntries(entries int) int {
+	return max(entries, minClientCacheEntries)
+}
+
 // clientCacheBytes is rueidis's cache size per connection for entries
-// sessions (New has replaced a negative value by the default).
+// sessions.
 func clientCacheBytes(entries int) int {
-	return max(entries, minClientCacheEntries) * clientCacheBytesPerEntry
+	return clientCacheEntries(entries) * clientCacheBytesPerEntry
 }
 
 // clientOption builds the rueidis options. With ClientCache zero no CLIENT

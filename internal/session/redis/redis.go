@@ -11,6 +11,7 @@ import (
 	"github.com/redis/rueidis"
 	"go.uber.org/zap"
 
+	"github.com/gatehouse/gatehouse/internal/cache"
 	"github.com/gatehouse/gatehouse/internal/session"
 )
 
@@ -28,6 +29,8 @@ type Store struct {
 	// decoded spares steady-state reads the JSON decoding of a record they
 	// decoded before (the bytes are still read from Redis or its cache).
 	decoded *session.DecodeCache
+	// recent admits records to the client-side cache (admission.go).
+	recent *cache.Cache[string, struct{}]
 	// canceled is a context canceled at creation: what a call's deadline
 	// context becomes when the call ends before it was armed (deadline.go).
 	canceled context.Context
@@ -73,6 +76,7 @@ func New(opts Options, logger *zap.Logger) (*Store, error) {
 		conn:     &conn{opt: opts.clientOption(tlsCfg), logger: logger},
 		metrics:  m,
 		decoded:  session.NewDecodeCache(opts.CacheEntries),
+		recent:   cache.New[string, struct{}](clientCacheEntries(opts.CacheEntries), nil),
 	}, nil
 }
 
@@ -98,10 +102,19 @@ func (s *Store) Load(ctx context.Context, id string) (*session.Session, error) {
 	if id == "" {
 		return nil, session.ErrNotFound
 	}
-	res, err := s.get(ctx, "load", s.sessionKey(id))
+	admitted := s.admit(id)
+	res, err := s.get(ctx, "load", s.sessionKey(id), admitted)
 	if err != nil {
 		return nil, err
 	}
+	return s.record(id, res, admitted)
+}
+
+// record is the session that res, the reply to a GET of id's record, holds.
+// Its decoding is remembered for the next read only when the record was
+// admitted to the client-side cache (admission.go): one that is not is
+// unlikely to be read again before the decoded record would be evicted.
+func (s *Store) record(id string, res rueidis.RedisResult, admitted bool) (*session.Session, error) {
 	data, err := res.ToString() // no copy: with the cache on, the cached string itself
 	if rueidis.IsRedisNil(err) {
 		return nil, session.ErrNotFound
@@ -109,7 +122,11 @@ func (s *Store) Load(ctx context.Context, id string) (*session.Session, error) {
 	if err != nil {
 		return nil, unavailable("load", err)
 	}
-	out, err := s.decoded.Decode(id, data, decodeRecord)
+	decode := s.decoded.DecodeTransient
+	if admitted {
+		decode = s.decoded.Decode
+	}
+	out, err := decode(id, data, decodeRecord)
 	if err != nil {
 		// A record we cannot read is as good as no session: the user logs in
 		// again instead of getting a 500 on every request.

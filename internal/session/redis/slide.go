@@ -7,7 +7,7 @@ import (
 )
 
 // Most Updates only slide the idle timeout: the request path rewrites the
-// record with a new LastSeenAt about once a minute per active session. Its
+// record with a new LastSeenAt every few minutes per active session. Its
 // index entries need no writing then. Every index write scores a session at
 // least its absolute end, ExpiresAt (index.go), scores only grow (ZADD GT),
 // members are pruned only past their score and an index key expires with its
@@ -23,9 +23,11 @@ func (s *Store) indexed(sess *session.Session, previous string, ttl time.Duratio
 	if time.Now().Add(ttl).After(sess.ExpiresAt) {
 		return false // the TTL reaches past the absolute end: extend the index
 	}
-	// The Load this Update follows decoded the very same bytes, so this is
-	// almost always answered from the decode cache without parsing.
-	old, err := s.decoded.Decode(sess.ID, previous, decodeRecord)
+	// The Load this Update follows decoded the very same bytes: for a
+	// session in steady use they are in the decode cache; otherwise they
+	// are parsed once more (a slide is at most every few minutes) and not
+	// remembered, the record being replaced.
+	old, err := s.decoded.DecodeTransient(sess.ID, previous, decodeRecord)
 	if err != nil {
 		return false // unreadable: index as for any other write
 	}
