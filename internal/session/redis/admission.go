@@ -11,20 +11,31 @@ import "time"
 // GET and EXEC, five commands where a plain read is one, and Redis then
 // tracks the key and pushes an invalidation at its next write (every idle
 // slide). A session in steady use is admitted at its second request and then
-// served from memory as before.
+// served from memory as before. The same rule decides whether a record's
+// decoding is kept (session.DecodeCache), with or without the client-side
+// cache.
 //
 // recent only names sessions; it holds no record, so it can never answer a
 // read: what is read is always Redis's or the tracked cache's current value.
 
-// admit reports whether this read of session id goes through the
-// client-side cache, and notes the read for the next decision.
+// admit reports whether session id was read recently: within the
+// client-side cache's TTL (admissionWindow with the cache off), and while
+// among the last clientCacheEntries sessions read. Such a read goes through
+// the client-side cache, when it is on, and its decoding is kept. It notes
+// the read for the next decision.
 func (s *Store) admit(id string) bool {
-	if s.cacheTTL == 0 {
-		return false
-	}
 	if _, ok := s.recent.Get(id); ok {
 		return true
 	}
-	s.recent.Put(id, struct{}{}, time.Now().Add(s.cacheTTL))
+	window := s.cacheTTL
+	if window == 0 {
+		window = admissionWindow
+	}
+	s.recent.Put(id, struct{}{}, time.Now().Add(window))
 	return false
 }
+
+// admissionWindow is how recent a read must be for the next one to keep its
+// decoding when there is no client-side cache (client_cache 0), which then
+// spares a session in steady use the JSON decoding of every read.
+const admissionWindow = time.Minute

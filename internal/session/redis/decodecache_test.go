@@ -14,24 +14,27 @@ import (
 
 // TestCacheEntries checks that Options.CacheEntries (key
 // session.cache_entries) sizes the decoded records the store keeps: none at
-// 0, a few at a small size, and DefaultCacheEntries when negative.
+// 0, a few at a small size, and DefaultCacheEntries when negative, with or
+// without the client-side cache (a session read twice keeps its decoding).
 // Every load is answered correctly either way.
 func TestCacheEntries(t *testing.T) {
 	srv := redistest.Start(t)
 	cases := []struct {
-		name    string
-		entries int
-		wantMin int
-		wantMax int
+		name        string
+		entries     int
+		wantMin     int
+		wantMax     int
+		clientCache time.Duration
 	}{
-		{"off", 0, 0, 0},
-		{"small", 4, 1, 4},
-		{"negative means the default", -1, 20, 20},
+		{"off", 0, 0, 0, time.Minute},
+		{"small", 4, 1, 4, time.Minute},
+		{"negative means the default", -1, 20, 20, time.Minute},
+		{"without the client-side cache", -1, 20, 20, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := New(Options{Addresses: []string{srv.Addr()}, KeyPrefix: t.Name() + ":", Timeout: testTimeout,
-				ClientCache: time.Minute, CacheEntries: tc.entries}, zaptest.NewLogger(t))
+				ClientCache: tc.clientCache, CacheEntries: tc.entries}, zaptest.NewLogger(t))
 			if err != nil {
 				t.Fatal(err)
 			}
