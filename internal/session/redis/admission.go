@@ -22,17 +22,18 @@ import "time"
 // client-side cache's TTL (admissionWindow with the cache off), and while
 // among the last clientCacheEntries sessions read. Such a read goes through
 // the client-side cache, when it is on, and its decoding is kept. It notes
-// the read for the next decision.
+// the read for the next decision; a session in steady use stays admitted.
 func (s *Store) admit(id string) bool {
-	if _, ok := s.recent.Get(id); ok {
-		return true
-	}
 	window := s.cacheTTL
 	if window == 0 {
 		window = admissionWindow
 	}
-	s.recent.Put(id, struct{}{}, time.Now().Add(window))
-	return false
+	now := s.now()
+	until, ok := s.recent.Get(id)
+	if !ok || until.Sub(now) < window/2 {
+		s.recent.Put(id, now.Add(window), now.Add(window))
+	}
+	return ok
 }
 
 // admissionWindow is how recent a read must be for the next one to keep its

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/cache"
 	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/session/sessiontest"
@@ -117,5 +118,27 @@ func TestLoadWithAssertion(t *testing.T) {
 	srv.Do("SET", key, "left behind")
 	if got, kept, err := fresh.LoadWithAssertion(ctx, sess.ID); !errors.Is(err, session.ErrNotFound) || got != nil || kept != nil {
 		t.Fatalf("after delete: %+v, %q, %v; want nil, nil, ErrNotFound", got, kept, err)
+	}
+}
+
+// TestAdmissionLasts: a session read steadily stays admitted past the first
+// window, so its reads keep coming from the client-side cache; one not read
+// for a whole window is read plainly again. The clock is the test's.
+func TestAdmissionLasts(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	clock := func() time.Time { return now }
+	s := &Store{cacheTTL: time.Minute, recent: cache.New[string, time.Time](10, clock), now: clock}
+	if s.admit("a") {
+		t.Fatal("first read admitted")
+	}
+	for i := range 8 { // two minutes of reads 15 s apart: two windows
+		now = now.Add(15 * time.Second)
+		if !s.admit("a") {
+			t.Fatalf("read %d, %v after the first: not admitted", i+2, 15*time.Second*time.Duration(i+1))
+		}
+	}
+	now = now.Add(time.Minute)
+	if s.admit("a") {
+		t.Fatal("admitted after a whole window without a read")
 	}
 }

@@ -29,8 +29,11 @@ type Store struct {
 	// decoded spares steady-state reads the JSON decoding of a record they
 	// decoded before (the bytes are still read from Redis or its cache).
 	decoded *session.DecodeCache
-	// recent admits records to the client-side cache (admission.go).
-	recent *cache.Cache[string, struct{}]
+	// recent names the sessions read recently, whose records go through the
+	// client-side cache and keep their decoding (admission.go); each until
+	// when it counts as recent.
+	recent *cache.Cache[string, time.Time]
+	now    func() time.Time // admission's clock
 	// canceled is a context canceled at creation: what a call's deadline
 	// context becomes when the call ends before it was armed (deadline.go).
 	canceled context.Context
@@ -76,7 +79,8 @@ func New(opts Options, logger *zap.Logger) (*Store, error) {
 		conn:     &conn{opt: opts.clientOption(tlsCfg), logger: logger},
 		metrics:  m,
 		decoded:  session.NewDecodeCache(opts.CacheEntries),
-		recent:   cache.New[string, struct{}](clientCacheEntries(opts.CacheEntries), nil),
+		recent:   cache.New[string, time.Time](clientCacheEntries(opts.CacheEntries), time.Now),
+		now:      time.Now,
 	}, nil
 }
 
@@ -111,9 +115,9 @@ func (s *Store) Load(ctx context.Context, id string) (*session.Session, error) {
 }
 
 // record is the session that res, the reply to a GET of id's record, holds.
-// Its decoding is remembered for the next read only when the record was
-// admitted to the client-side cache (admission.go): one that is not is
-// unlikely to be read again before the decoded record would be evicted.
+// Its decoding is remembered for the next read only when the session was
+// read recently (admission.go): one that was not is unlikely to be read
+// again before the decoded record would be evicted.
 func (s *Store) record(id string, res rueidis.RedisResult, admitted bool) (*session.Session, error) {
 	data, err := res.ToString() // no copy: with the cache on, the cached string itself
 	if rueidis.IsRedisNil(err) {
