@@ -53,3 +53,23 @@ func TestScaleReplicaLines(t *testing.T) {
 		t.Error("lines without a two-replica measurement")
 	}
 }
+
+// TestCookieCycle: a cycle skips empty cookies, and windows that share one
+// continue where the last stopped instead of starting again at the first
+// session (which the in-process caches would still hold).
+func TestCookieCycle(t *testing.T) {
+	if cycleOf("", "") != nil {
+		t.Fatal("cycleOf of no cookies: want nil (no Cookie header)")
+	}
+	c := cycleOf("a", "", "b", "c")
+	var got []string
+	for range 2 { // one window
+		got = append(got, c.cookie())
+	}
+	for range 3 { // the next window, same cycle
+		got = append(got, c.cookie())
+	}
+	if want := "a b c a b"; strings.Join(got, " ") != want {
+		t.Fatalf("cookies sent: %q, want %q", strings.Join(got, " "), want)
+	}
+}
