@@ -37,6 +37,7 @@ type options struct {
 	reps             int
 	jsonPath         string
 	pin              bool
+	redisApart       bool
 	sessions         int
 	logins           int
 	smoke            bool
@@ -55,6 +56,7 @@ func main() {
 	flag.IntVar(&o.reps, "reps", 3, "repetitions of every configuration and concurrency")
 	flag.StringVar(&o.jsonPath, "json", "bench-results.json", "where to write the results as JSON (empty: nowhere)")
 	flag.BoolVar(&o.pin, "pin", true, "pin servers to core 0 and the load generator to core 1 with taskset, when available")
+	flag.BoolVar(&o.redisApart, "redis-apart", false, "with -pin, run Redis on the load generator's core instead of the servers' (as a Redis on a machine of its own)")
 	flag.IntVar(&o.sessions, "sessions", 100000, "live sessions for the scale measurement (created through the Redis store)")
 	flag.IntVar(&o.logins, "logins", 50, "logins for the login round-trip median")
 	flag.StringVar(&o.profileDir, "profile", "", "write each proxy's CPU profile (whole run) to DIR/NAME.pprof")

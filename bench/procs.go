@@ -30,13 +30,25 @@ type child struct {
 // pinning places the servers and the load generator on separate cores.
 type pinning struct {
 	servers string // taskset CPU list for servers; "" runs unpinned
+	// redis is Redis's CPU list: the servers' unless -redis-apart puts it
+	// on the load generator's core, as a Redis on a machine of its own.
+	redis string
 }
 
 func (p pinning) command(name string, args ...string) *exec.Cmd {
-	if p.servers == "" {
+	return taskset(p.servers, name, args...)
+}
+
+// redisCommand starts redis-server where the pinning puts Redis.
+func (p pinning) redisCommand(args ...string) *exec.Cmd {
+	return taskset(p.redis, "redis-server", args...)
+}
+
+func taskset(cpus, name string, args ...string) *exec.Cmd {
+	if cpus == "" {
 		return exec.Command(name, args...)
 	}
-	return exec.Command("taskset", append([]string{"-c", p.servers, name}, args...)...)
+	return exec.Command("taskset", append([]string{"-c", cpus, name}, args...)...)
 }
 
 // startChild starts this program again in role and waits for its ready line.

@@ -24,7 +24,7 @@ func startRedis(pin pinning, dir string) (*redisServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := pin.command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+	cmd := pin.redisCommand("--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning")
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start redis-server: %w", err)

@@ -110,6 +110,9 @@ func (r *results) describe(o options, pin pinning) {
 	method := "unpinned (no taskset or one core): servers and load generator share the cores"
 	if pin.servers != "" {
 		method = "servers (upstream, proxy, Redis) pinned to core 0, load generator and provider to core 1 (taskset)"
+		if pin.redis != pin.servers {
+			method = "servers (upstream, proxy) pinned to core 0, load generator, provider and Redis to core 1 (taskset, -redis-apart)"
+		}
 	}
 	cpus := runtime.NumCPU()
 	if n, err := strconv.Atoi(os.Getenv(pinnedEnv)); err == nil {

@@ -48,7 +48,10 @@ type bench struct {
 func run(ctx context.Context, o options) error {
 	b := &bench{o: o}
 	if os.Getenv(pinnedEnv) != "" {
-		b.pin.servers = "0"
+		b.pin.servers, b.pin.redis = "0", "0"
+		if o.redisApart {
+			b.pin.redis = "1"
+		}
 	}
 	dir, err := os.MkdirTemp("", "gatehouse-bench-")
 	if err != nil {
