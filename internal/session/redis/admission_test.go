@@ -75,7 +75,7 @@ func TestClientCacheAdmission(t *testing.T) {
 }
 
 // TestLoadWithAssertion: the record and the assertion kept beside it come
-// in one round trip of two GETs; without a kept assertion the value is nil;
+// in one command (MGET); without a kept assertion the value is nil;
 // a deleted session returns neither, even if its assertion key were left.
 func TestLoadWithAssertion(t *testing.T) {
 	srv := redistest.Start(t)
@@ -106,9 +106,10 @@ func TestLoadWithAssertion(t *testing.T) {
 	if err != nil || got.Subject != "u" || string(kept) != "sealed" {
 		t.Fatalf("with one kept: %+v, %q, %v; want the session and %q", got, kept, err, "sealed")
 	}
-	calls := fmt.Sprintf("get=%d evalsha=%d multi=%d", commandCalls(t, srv, "get"), commandCalls(t, srv, "evalsha"), commandCalls(t, srv, "multi"))
-	if calls != "get=2 evalsha=0 multi=0" {
-		t.Errorf("commands: %s, want the two GETs alone", calls)
+	calls := fmt.Sprintf("mget=%d get=%d evalsha=%d multi=%d", commandCalls(t, srv, "mget"), commandCalls(t, srv, "get"),
+		commandCalls(t, srv, "evalsha"), commandCalls(t, srv, "multi"))
+	if calls != "mget=1 get=0 evalsha=0 multi=0" {
+		t.Errorf("commands: %s, want one MGET alone", calls)
 	}
 
 	key, _ := s.assertionKey(sess.ID)

@@ -81,7 +81,7 @@ func (s *Store) LoadAssertion(ctx context.Context, id string) ([]byte, error) {
 }
 
 // LoadWithAssertion is Load, and the value SaveAssertion kept beside the
-// record (nil when there is none), read in the same round trip: a request
+// record (nil when there is none), read by the same command (MGET): a request
 // of a session that this process holds no assertion for needs both, and
 // with many sessions in use that is most requests. The error is the
 // record's: an assertion that cannot be read is logged and returned as nil
@@ -99,20 +99,23 @@ func (s *Store) LoadWithAssertion(ctx context.Context, id string) (*session.Sess
 		kept, err := s.LoadAssertion(ctx, id)
 		return sess, s.keptOrNil(kept, err), nil
 	}
-	var keptRes rueidis.RedisResult
-	res, err := s.exec(ctx, "load", func(ctx context.Context, cl rueidis.Client) rueidis.RedisResult {
-		both := cl.DoMulti(ctx, cl.B().Get().Key(s.sessionKey(id)).Build(), cl.B().Get().Key(key).Build())
-		keptRes = both[1]
-		return both[0]
+	// One MGET: both keys share a hash slot (assertionKey), so it also runs
+	// on Redis Cluster.
+	res, err := s.do(ctx, "load", func(b rueidis.Builder) rueidis.Completed {
+		return b.Mget().Key(s.sessionKey(id), key).Build()
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	sess, err := s.record(id, res, false)
+	both, err := res.ToArray()
+	if err != nil || len(both) != 2 {
+		return nil, nil, unavailable("load", fmt.Errorf("MGET answered %d values: %w", len(both), err))
+	}
+	sess, err := s.record(id, &both[0], false)
 	if err != nil {
 		return nil, nil, err
 	}
-	kept, err := keptRes.AsBytes()
+	kept, err := both[1].AsBytes()
 	if rueidis.IsRedisNil(err) {
 		return sess, nil, nil
 	}

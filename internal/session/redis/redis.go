@@ -114,11 +114,15 @@ func (s *Store) Load(ctx context.Context, id string) (*session.Session, error) {
 	return s.record(id, res, admitted)
 }
 
-// record is the session that res, the reply to a GET of id's record, holds.
-// Its decoding is remembered for the next read only when the session was
-// read recently (admission.go): one that was not is unlikely to be read
+// stringReply is a reply holding one string: a command's result, or a
+// value of an MGET's array.
+type stringReply interface{ ToString() (string, error) }
+
+// record is the session that res, the reply to a read of id's record,
+// holds. Its decoding is remembered for the next read only when the session
+// was read recently (admission.go): one that was not is unlikely to be read
 // again before the decoded record would be evicted.
-func (s *Store) record(id string, res rueidis.RedisResult, admitted bool) (*session.Session, error) {
+func (s *Store) record(id string, res stringReply, admitted bool) (*session.Session, error) {
 	data, err := res.ToString() // no copy: with the cache on, the cached string itself
 	if rueidis.IsRedisNil(err) {
 		return nil, session.ErrNotFound

@@ -75,6 +75,33 @@ func TestCluster(t *testing.T) {
 			}
 		}
 	})
+	t.Run("record and kept assertion in one MGET on every node", func(t *testing.T) {
+		s := open(t, Options{Addresses: cluster.Addrs(), ClientCache: time.Minute}, nil)
+		ids := make([]string, 30)
+		for i := range ids {
+			ids[i] = sessiontest.NewID(t)
+			if err := s.Save(t.Context(), &session.Session{ID: ids[i], Subject: "u" + strconv.Itoa(i)}, time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveAssertion(t.Context(), ids[i], []byte("kept-"+strconv.Itoa(i)), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+		}
+		fresh := open(t, Options{Addresses: cluster.Addrs(), ClientCache: time.Minute}, nil) // nothing admitted
+		for i, id := range ids {
+			got, kept, err := fresh.LoadWithAssertion(t.Context(), id)
+			if err != nil || got.Subject != "u"+strconv.Itoa(i) || string(kept) != "kept-"+strconv.Itoa(i) {
+				t.Fatalf("LoadWithAssertion %d = %+v, %q, %v", i, got, kept, err)
+			}
+		}
+		var mgets int
+		for _, n := range cluster.Nodes {
+			mgets += commandCalls(t, n, "mget")
+		}
+		if mgets < len(ids) {
+			t.Errorf("%d MGETs on the nodes for %d reads, want one each", mgets, len(ids))
+		}
+	})
 	t.Run("db is refused clearly", func(t *testing.T) {
 		core, logs := observer.New(zap.ErrorLevel)
 		s := open(t, Options{Addresses: cluster.Addrs(), DB: 3}, zap.New(core))
