@@ -1,14 +1,10 @@
 package e2e
 
 import (
-	"bufio"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gatehouse/gatehouse/internal/demo/idp"
 	"github.com/gatehouse/gatehouse/internal/testidp"
@@ -26,28 +22,23 @@ func rawGet(t *testing.T, g *gate, target string, header ...string) *http.Respon
 // host, and returns the response with its body read.
 func rawRequestHost(t *testing.T, addr, host, target string, header ...string) *http.Response {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	var b strings.Builder
-	fmt.Fprintf(&b, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", target, host)
+	return rawSend(t, addr, host, "GET", target, "", header...)
+}
+
+// rawSend sends method and target exactly as written on the request line to
+// addr, with the Host header host, the given headers (name, value pairs)
+// and body, and returns the response with its body read.
+func rawSend(t *testing.T, addr, host, method, target, body string, header ...string) *http.Response {
+	t.Helper()
+	lines := []string{method + " " + target + " HTTP/1.1", "Host: " + host, "Connection: close"}
 	for i := 0; i+1 < len(header); i += 2 {
-		fmt.Fprintf(&b, "%s: %s\r\n", header[i], header[i+1])
+		lines = append(lines, header[i]+": "+header[i+1])
 	}
-	b.WriteString("\r\n")
-	if _, err := io.WriteString(conn, b.String()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("GET %s: %v", target, err)
-	}
-	body, _ := io.ReadAll(resp.Body)
+	resp, conn, _ := rawExchangeBody(t, addr, lines, body) // upgrade_test.go
+	got, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
-	resp.Body = io.NopCloser(strings.NewReader(string(body)))
+	_ = conn.Close()
+	resp.Body = io.NopCloser(strings.NewReader(string(got)))
 	return resp
 }
 

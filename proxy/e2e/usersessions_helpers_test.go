@@ -1,13 +1,11 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -108,30 +106,8 @@ func (b *browser) endSession(g *gate, what string) *http.Response {
 func rawPost(t *testing.T, g *gate, target, form string, header ...string) *http.Response {
 	t.Helper()
 	host := strings.TrimPrefix(g.URL, "http://")
-	conn, err := net.Dial("tcp", host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	var b strings.Builder
-	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", target, host)
-	fmt.Fprintf(&b, "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n", len(form))
-	for i := 0; i+1 < len(header); i += 2 {
-		fmt.Fprintf(&b, "%s: %s\r\n", header[i], header[i+1])
-	}
-	b.WriteString("\r\n" + form)
-	if _, err := io.WriteString(conn, b.String()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("POST %s: %v", target, err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	resp.Body = io.NopCloser(strings.NewReader(string(body)))
-	return resp
+	header = append([]string{"Content-Type", "application/x-www-form-urlencoded", "Content-Length", strconv.Itoa(len(form))}, header...)
+	return rawSend(t, host, host, "POST", target, form, header...)
 }
 
 // loggedOutWithin asks g with b's cookie until it answers 401: at once on
