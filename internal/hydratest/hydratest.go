@@ -142,17 +142,7 @@ func (h *Hydra) LoginWithClaims(t testing.TB, browser *http.Client, authURL, sub
 				"subject": subject, "remember": true, "remember_for": 0,
 			}), false
 		case strings.HasPrefix(loc, h.consentURL+"?"):
-			challenge := u.Query().Get("consent_challenge")
-			var req struct {
-				RequestedScope    []string `json:"requested_scope"`
-				RequestedAudience []string `json:"requested_access_token_audience"`
-			}
-			h.admin(t, http.MethodGet, "/admin/oauth2/auth/requests/consent?consent_challenge="+url.QueryEscape(challenge), nil, &req)
-			return h.accept(t, "consent", challenge, map[string]any{
-				"grant_scope": req.RequestedScope, "grant_access_token_audience": req.RequestedAudience,
-				"remember": true, "remember_for": 0,
-				"session": map[string]any{"id_token": idToken},
-			}), false
+			return h.acceptConsent(t, u.Query().Get("consent_challenge"), idToken), false
 		case strings.HasPrefix(loc, h.Issuer):
 			return loc, false // Hydra's own hops
 		}

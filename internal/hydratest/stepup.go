@@ -62,6 +62,13 @@ func (h *Hydra) AcceptLogin(t testing.TB, challenge, subject, acr string) string
 // token, and returns where Hydra sends the browser next.
 func (h *Hydra) AcceptConsent(t testing.TB, challenge, email string) string {
 	t.Helper()
+	return h.acceptConsent(t, challenge, map[string]any{"email": email})
+}
+
+// acceptConsent grants every requested scope and audience and puts idToken's
+// claims in the ID token, and returns where Hydra sends the browser next.
+func (h *Hydra) acceptConsent(t testing.TB, challenge string, idToken map[string]any) string {
+	t.Helper()
 	var req struct {
 		RequestedScope    []string `json:"requested_scope"`
 		RequestedAudience []string `json:"requested_access_token_audience"`
@@ -70,7 +77,7 @@ func (h *Hydra) AcceptConsent(t testing.TB, challenge, email string) string {
 	return h.accept(t, "consent", challenge, map[string]any{
 		"grant_scope": req.RequestedScope, "grant_access_token_audience": req.RequestedAudience,
 		"remember": true, "remember_for": 0,
-		"session": map[string]any{"id_token": map[string]any{"email": email}},
+		"session": map[string]any{"id_token": idToken},
 	})
 }
 
