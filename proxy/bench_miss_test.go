@@ -31,13 +31,7 @@ func BenchmarkCacheMiss(b *testing.B) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		b.Skip("redis-server not installed")
 	}
-	srv := redistest.Start(b)
-	st, err := redisstore.New(redisstore.Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute,
-		CacheEntries: redisstore.DefaultCacheEntries}, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = st.Close() })
+	st := newRedisStore(b)
 	upstream := newUpstream(b)
 	p := newHotPath(b, upstream.URL, st)
 	// Replicas share a configured key; a generated one is never kept.
@@ -98,4 +92,17 @@ func processCPU(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// newRedisStore is the Redis store as gatehouse runs it by default (client-
+// side cache on, default cache entries) on a real redis-server of its own.
+func newRedisStore(b *testing.B) *redisstore.Store {
+	srv := redistest.Start(b)
+	st, err := redisstore.New(redisstore.Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute,
+		CacheEntries: redisstore.DefaultCacheEntries}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = st.Close() })
+	return st
 }

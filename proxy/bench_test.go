@@ -20,10 +20,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/oidcclient"
-	"github.com/gatehouse/gatehouse/internal/redistest"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/session/memory"
-	redisstore "github.com/gatehouse/gatehouse/internal/session/redis"
 )
 
 // The benchmarks here measure the authenticated request path piece by piece
@@ -210,13 +208,7 @@ func BenchmarkHotPath(b *testing.B) {
 		if _, err := exec.LookPath("redis-server"); err != nil {
 			b.Skip("redis-server not installed")
 		}
-		srv := redistest.Start(b)
-		st, err := redisstore.New(redisstore.Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute,
-			CacheEntries: redisstore.DefaultCacheEntries}, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { _ = st.Close() })
+		st := newRedisStore(b)
 		if err := st.Save(ctx, p.session, time.Hour); err != nil {
 			b.Fatal(err)
 		}

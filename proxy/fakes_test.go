@@ -136,7 +136,12 @@ func (u *unit) addSession(t *testing.T, sub string, groups []string, mutate ...f
 
 // do serves one request; header is name, value pairs.
 func (u *unit) do(method, target string, header ...string) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, "http://gate.test"+target, nil)
+	return u.serve(httptest.NewRequest(method, "http://gate.test"+target, nil), header)
+}
+
+// serve serves r from a fixed client address with header (name, value
+// pairs) added.
+func (u *unit) serve(r *http.Request, header []string) *httptest.ResponseRecorder {
 	r.RemoteAddr = "192.0.2.1:50000"
 	for i := 0; i+1 < len(header); i += 2 {
 		r.Header.Add(header[i], header[i+1])

@@ -171,12 +171,5 @@ func TestUserSessionsRefusals(t *testing.T) {
 
 // doWith serves one request with a body and headers (name, value pairs).
 func (u *unit) doWith(method, target, body string, header ...string) *httptest.ResponseRecorder {
-	r := httptest.NewRequest(method, "http://gate.test"+target, strings.NewReader(body))
-	r.RemoteAddr = "192.0.2.1:50000"
-	for i := 0; i+1 < len(header); i += 2 {
-		r.Header.Add(header[i], header[i+1])
-	}
-	w := httptest.NewRecorder()
-	u.h.ServeHTTP(w, r)
-	return w
+	return u.serve(httptest.NewRequest(method, "http://gate.test"+target, strings.NewReader(body)), header)
 }
