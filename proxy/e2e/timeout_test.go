@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -145,5 +147,44 @@ func TestAbsoluteTimeoutWallClock(t *testing.T) {
 			ended = true
 		}
 		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// TestIdleSlideWritesAtItsInterval: with the default 8 h idle timeout a
+// session in use writes its record back to the real Redis once per 5
+// minutes (1/64 of the timeout, at most 5), not at every request nor every
+// minute: each write also makes every replica read the record afresh. The
+// clock moves.
+func TestIdleSlideWritesAtItsInterval(t *testing.T) {
+	clock := newClock()
+	g := startGate(t, withClock(clock), withStore("redis"), noRefreshToken,
+		withEnv("GATEHOUSE_SESSION_IDLE_TIMEOUT=8h"))
+	b := newBrowser(t)
+	b.loginAlice(g)
+	sets := func() int {
+		t.Helper()
+		v := g.Redis.Info("commandstats")["cmdstat_set"]
+		calls, _, _ := strings.Cut(strings.TrimPrefix(v, "calls="), ",")
+		n, _ := strconv.Atoi(calls)
+		return n
+	}
+	use := func(path string) {
+		t.Helper()
+		if resp := b.api(g.URL + path); resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: status %d, want 200", path, resp.StatusCode)
+		}
+	}
+	before := sets()
+	for range 4 { // a request a minute for four minutes: no write
+		clock.Advance(time.Minute)
+		use("/minute")
+	}
+	if n := sets() - before; n != 0 {
+		t.Fatalf("%d record writes within 4 minutes of use, want none", n)
+	}
+	clock.Advance(time.Minute) // 5 minutes after login
+	use("/five")
+	if n := sets() - before; n != 1 {
+		t.Fatalf("%d record writes at 5 minutes, want 1 (the slide)", n)
 	}
 }
