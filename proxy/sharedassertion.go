@@ -40,11 +40,12 @@ type sharedAssertions interface {
 	SaveAssertion(ctx context.Context, id string, value []byte, ttl time.Duration) error
 }
 
-// keptLoader reads a session record and the assertion kept beside it in one
-// round trip (the Redis store, also through the metrics wrapper). The kept
+// keptLoader reads a session record and, when the record itself comes from
+// Redis, the assertion kept beside it in the same command (the Redis store,
+// also through the metrics wrapper); read tells whether it did. The kept
 // value is nil when there is none or it could not be read.
 type keptLoader interface {
-	LoadWithAssertion(ctx context.Context, id string) (*session.Session, []byte, error)
+	LoadWithAssertion(ctx context.Context, id string) (s *session.Session, kept []byte, read bool, err error)
 }
 
 // prefetched is the kept assertion read with the session record, when it
@@ -54,17 +55,19 @@ type prefetched struct {
 	read   bool
 }
 
-// load reads session id from the store. When this process holds no
-// assertion for it, the request will most likely need the kept one, and it
-// is read in the same round trip: with many sessions in use, that is most
-// requests, and a second round trip cost as much as the first.
+// load reads session id from the store, and the assertion kept for it when
+// the store reads the record from Redis anyway: a session not read lately,
+// which with many sessions in use is most requests. Its assertion is then
+// in no process's cache either, and a second round trip for it cost as
+// much as the first. The store decides (its admission of recent reads), so
+// a session in steady use pays nothing more.
 func (h *Handler) load(ctx context.Context, id string) (*session.Session, prefetched, error) {
-	if h.shared == nil || h.shared.loader == nil || h.asserter.Holds(id) {
+	if h.shared == nil || h.shared.loader == nil {
 		s, err := h.store.Load(ctx, id)
 		return s, prefetched{}, err
 	}
-	s, sealed, err := h.shared.loader.LoadWithAssertion(ctx, id)
-	return s, prefetched{sealed: sealed, read: true}, err
+	s, sealed, read, err := h.shared.loader.LoadWithAssertion(ctx, id)
+	return s, prefetched{sealed: sealed, read: read}, err
 }
 
 // keysShared reports whether every replica signs with the same keys, which

@@ -21,14 +21,6 @@ func (a *Asserter) Cached(s *session.Session) (string, bool) {
 	return "", false
 }
 
-// Holds reports whether this process has an assertion for session id that
-// is not yet to be renewed, for whatever identity: the caller then need not
-// fetch one kept elsewhere before asking Cached.
-func (a *Asserter) Holds(id string) bool {
-	_, ok := a.cache.Get(id)
-	return ok
-}
-
 // AssertionUntil is Assertion, and until when the assertion returned may be
 // reused: half its lifetime from the moment of the call. An assertion signed
 // by a concurrent call a moment earlier is renewed that moment later, which

@@ -97,20 +97,20 @@ func (t *timedStore) Load(ctx context.Context, id string) (*session.Session, err
 }
 
 // LoadWithAssertion is timed as a load: it is the load of a session whose
-// kept identity assertion rides along (the Redis store). A backend without
-// kept assertions loads the record alone.
-func (t *timedStore) LoadWithAssertion(ctx context.Context, id string) (*session.Session, []byte, error) {
+// kept identity assertion may ride along (the Redis store). A backend
+// without kept assertions loads the record alone (read false).
+func (t *timedStore) LoadWithAssertion(ctx context.Context, id string) (*session.Session, []byte, bool, error) {
 	kl, ok := t.Backend.(interface {
-		LoadWithAssertion(ctx context.Context, id string) (*session.Session, []byte, error)
+		LoadWithAssertion(ctx context.Context, id string) (*session.Session, []byte, bool, error)
 	})
 	if !ok {
 		s, err := t.Load(ctx, id)
-		return s, nil, err
+		return s, nil, false, err
 	}
 	started := time.Now()
-	s, kept, err := kl.LoadWithAssertion(ctx, id)
+	s, kept, read, err := kl.LoadWithAssertion(ctx, id)
 	t.observe(opLoad, started, err)
-	return s, kept, err
+	return s, kept, read, err
 }
 
 func (t *timedStore) Save(ctx context.Context, s *session.Session, ttl time.Duration) error {

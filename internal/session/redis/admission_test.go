@@ -74,9 +74,10 @@ func TestClientCacheAdmission(t *testing.T) {
 	})
 }
 
-// TestLoadWithAssertion: the record and the assertion kept beside it come
-// in one command (MGET); without a kept assertion the value is nil;
-// a deleted session returns neither, even if its assertion key were left.
+// TestLoadWithAssertion: a session not read lately comes with the assertion
+// kept beside it in one command (MGET), nil when none is kept; a session
+// read lately is read as by Load, its assertion left unread (read false); a
+// deleted session returns neither, even if its assertion key were left.
 func TestLoadWithAssertion(t *testing.T) {
 	srv := redistest.Start(t)
 	s := open(t, Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute}, nil)
@@ -85,31 +86,39 @@ func TestLoadWithAssertion(t *testing.T) {
 	if err := s.Save(ctx, sess, time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	// A fresh store for each read of a session not read lately, as with
+	// many sessions in use.
+	fresh := func() *Store { return open(t, Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute}, nil) }
 
-	srv.Do("CONFIG", "RESETSTAT")
-	got, kept, err := s.LoadWithAssertion(ctx, sess.ID)
-	if err != nil || got.Subject != "u" || kept != nil {
-		t.Fatalf("before any kept: %+v, %q, %v; want the session and nil", got, kept, err)
+	got, kept, read, err := fresh().LoadWithAssertion(ctx, sess.ID)
+	if err != nil || got.Subject != "u" || kept != nil || !read {
+		t.Fatalf("before any kept: %+v, %q, %v, %v; want the session, nil, read", got, kept, read, err)
 	}
 	if err := s.SaveAssertion(ctx, sess.ID, []byte("sealed"), time.Minute); err != nil {
 		t.Fatal(err)
 	}
-	other := sessiontest.NewID(t)
-	if _, _, err := s.LoadWithAssertion(ctx, other); !errors.Is(err, session.ErrNotFound) {
+	if _, _, _, err := fresh().LoadWithAssertion(ctx, sessiontest.NewID(t)); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("unknown session: %v, want ErrNotFound", err)
 	}
+
 	srv.Do("CONFIG", "RESETSTAT")
-	// A fresh store: the first read of a session is not admitted to the
-	// client-side cache, as with many sessions in use.
-	fresh := open(t, Options{Addresses: []string{srv.Addr()}, ClientCache: time.Minute}, nil)
-	got, kept, err = fresh.LoadWithAssertion(ctx, sess.ID)
-	if err != nil || got.Subject != "u" || string(kept) != "sealed" {
-		t.Fatalf("with one kept: %+v, %q, %v; want the session and %q", got, kept, err, "sealed")
+	f := fresh()
+	got, kept, read, err = f.LoadWithAssertion(ctx, sess.ID)
+	if err != nil || got.Subject != "u" || string(kept) != "sealed" || !read {
+		t.Fatalf("with one kept: %+v, %q, %v, %v; want the session and %q", got, kept, read, err, "sealed")
 	}
 	calls := fmt.Sprintf("mget=%d get=%d evalsha=%d multi=%d", commandCalls(t, srv, "mget"), commandCalls(t, srv, "get"),
 		commandCalls(t, srv, "evalsha"), commandCalls(t, srv, "multi"))
 	if calls != "mget=1 get=0 evalsha=0 multi=0" {
 		t.Errorf("commands: %s, want one MGET alone", calls)
+	}
+	// Read again soon: through the client-side cache, the assertion unread.
+	got, kept, read, err = f.LoadWithAssertion(ctx, sess.ID)
+	if err != nil || got.Subject != "u" || kept != nil || read {
+		t.Fatalf("read again: %+v, %q, %v, %v; want the session alone", got, kept, read, err)
+	}
+	if n := commandCalls(t, srv, "mget"); n != 1 {
+		t.Errorf("read again: %d MGETs, want still 1", n)
 	}
 
 	key, _ := s.assertionKey(sess.ID)
@@ -117,7 +126,7 @@ func TestLoadWithAssertion(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Do("SET", key, "left behind")
-	if got, kept, err := fresh.LoadWithAssertion(ctx, sess.ID); !errors.Is(err, session.ErrNotFound) || got != nil || kept != nil {
+	if got, kept, _, err := fresh().LoadWithAssertion(ctx, sess.ID); !errors.Is(err, session.ErrNotFound) || got != nil || kept != nil {
 		t.Fatalf("after delete: %+v, %q, %v; want nil, nil, ErrNotFound", got, kept, err)
 	}
 }

@@ -80,55 +80,43 @@ func (s *Store) LoadAssertion(ctx context.Context, id string) ([]byte, error) {
 	return v, nil
 }
 
-// LoadWithAssertion is Load, and the value SaveAssertion kept beside the
-// record (nil when there is none), read by the same command (MGET): a request
-// of a session that this process holds no assertion for needs both, and
-// with many sessions in use that is most requests. The error is the
+// LoadWithAssertion is Load, and, when the record is read from Redis
+// rather than from the client-side cache, the value SaveAssertion kept
+// beside it, by the same command (an MGET: both keys share a hash slot);
+// read tells which. A session read recently (admission.go) is read as by
+// Load: it is likely cached, and so is its assertion in the process, so a
+// round trip for the assertion alone would be wasted. The error is the
 // record's: an assertion that cannot be read is logged and returned as nil
 // (the caller signs a new one), as a failed LoadAssertion costs a
-// signature, never the request. A session whose record is admitted to the
-// client-side cache (admission.go) is read as by Load, and its assertion by
-// a second command.
-func (s *Store) LoadWithAssertion(ctx context.Context, id string) (*session.Session, []byte, error) {
+// signature, never the request.
+func (s *Store) LoadWithAssertion(ctx context.Context, id string) (sess *session.Session, kept []byte, read bool, err error) {
 	key, ok := s.assertionKey(id)
 	if !ok || id == "" || s.admit(id) {
 		sess, err := s.Load(ctx, id)
-		if err != nil || !ok {
-			return sess, nil, err
-		}
-		kept, err := s.LoadAssertion(ctx, id)
-		return sess, s.keptOrNil(kept, err), nil
+		return sess, nil, false, err
 	}
-	// One MGET: both keys share a hash slot (assertionKey), so it also runs
-	// on Redis Cluster.
 	res, err := s.do(ctx, "load", func(b rueidis.Builder) rueidis.Completed {
 		return b.Mget().Key(s.sessionKey(id), key).Build()
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	both, err := res.ToArray()
 	if err != nil || len(both) != 2 {
-		return nil, nil, unavailable("load", fmt.Errorf("MGET answered %d values: %w", len(both), err))
+		return nil, nil, false, unavailable("load", fmt.Errorf("MGET answered %d values: %w", len(both), err))
 	}
-	sess, err := s.record(id, &both[0], false)
-	if err != nil {
-		return nil, nil, err
+	if sess, err = s.record(id, &both[0], false); err != nil {
+		return nil, nil, false, err
 	}
-	kept, err := both[1].AsBytes()
-	if rueidis.IsRedisNil(err) {
-		return sess, nil, nil
-	}
-	return sess, s.keptOrNil(kept, err), nil
-}
-
-// keptOrNil is kept, or nil (logged) when reading it failed.
-func (s *Store) keptOrNil(kept []byte, err error) []byte {
-	if err != nil {
+	kept, err = both[1].AsBytes()
+	switch {
+	case rueidis.IsRedisNil(err):
+		return sess, nil, true, nil
+	case err != nil:
 		s.logger.Warn("read the kept identity assertion; a new one is signed", zap.Error(err))
-		return nil
+		return sess, nil, true, nil
 	}
-	return kept
+	return sess, kept, true, nil
 }
 
 // SaveAssertion keeps value beside session id for ttl, or less when the

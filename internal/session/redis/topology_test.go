@@ -89,7 +89,7 @@ func TestCluster(t *testing.T) {
 		}
 		fresh := open(t, Options{Addresses: cluster.Addrs(), ClientCache: time.Minute}, nil) // nothing admitted
 		for i, id := range ids {
-			got, kept, err := fresh.LoadWithAssertion(t.Context(), id)
+			got, kept, _, err := fresh.LoadWithAssertion(t.Context(), id)
 			if err != nil || got.Subject != "u"+strconv.Itoa(i) || string(kept) != "kept-"+strconv.Itoa(i) {
 				t.Fatalf("LoadWithAssertion %d = %+v, %q, %v", i, got, kept, err)
 			}
